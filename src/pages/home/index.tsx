@@ -1,0 +1,142 @@
+import { Text, View } from '@tarojs/components'
+import Taro from '@tarojs/taro'
+import type { WeatherResponse } from '../../services/api-contract'
+import { useSelectedCity } from '../../services/hooks/use-selected-city'
+import { useWeather } from '../../services/hooks/use-weather'
+import WeatherIcon from '../../components/weather-icon'
+import {
+  conditionLabel,
+  dayLabel,
+  shortDate,
+  sourceLabel,
+  temperatureLabel,
+  updatedAtLabel,
+  windLabel,
+} from '../../components/weather-text'
+import './index.css'
+
+/** The weather for the remembered city: now, today's range, the days ahead. */
+export default function HomePage() {
+  const city = useSelectedCity()
+  const { state, retry } = useWeather(city.id)
+  const condition = state.status === 'ready' ? state.weather.current.condition : 'loading'
+
+  return (
+    <View className={`home home--${condition}`}>
+      <View className='home__bar'>
+        <View
+          id='home-city'
+          className='home__city'
+          onClick={() => Taro.navigateTo({ url: '/pages/city-picker/index' })}
+        >
+          <Text className='home__city-name'>{city.name}</Text>
+          <Text className='home__city-change'>切换城市 ›</Text>
+        </View>
+        <Text className='home__province'>{city.province}</Text>
+      </View>
+
+      {state.status === 'loading' && <LoadingView />}
+      {state.status === 'error' && <ErrorView onRetry={retry} />}
+      {state.status === 'ready' && <WeatherView weather={state.weather} />}
+
+      <View className='home__footer'>
+        <Text
+          id='home-privacy-policy'
+          className='home__footer-link'
+          onClick={() => Taro.navigateTo({ url: '/pages/privacy-policy/index' })}
+        >
+          隐私政策
+        </Text>
+        <Text className='home__footer-dot'>·</Text>
+        <Text
+          id='home-privacy-center'
+          className='home__footer-link'
+          onClick={() => Taro.navigateTo({ url: '/pages/privacy-center/index' })}
+        >
+          隐私中心
+        </Text>
+      </View>
+    </View>
+  )
+}
+
+function WeatherView({ weather }: { weather: WeatherResponse }) {
+  const { current, daily } = weather
+  const today = daily[0]
+  return (
+    <View className='home__weather'>
+      <View className='home__now'>
+        <WeatherIcon condition={current.condition} size='large' />
+        <View className='home__now-text'>
+          <Text id='home-temperature' className='home__temperature'>
+            {temperatureLabel(current.temperatureC)}
+          </Text>
+          <Text className='home__condition'>{conditionLabel(current.condition)}</Text>
+          <Text className='home__range'>
+            最高 {temperatureLabel(today.highC)} · 最低 {temperatureLabel(today.lowC)}
+          </Text>
+        </View>
+      </View>
+
+      <View className='home__details card'>
+        <Detail label='体感' value={temperatureLabel(current.feelsLikeC)} />
+        <Detail label='湿度' value={`${current.humidityPct}%`} />
+        <Detail label='风' value={windLabel(current.windDirection, current.windKph)} />
+      </View>
+
+      <View className='card'>
+        <View className='card__title'>未来 {daily.length} 天</View>
+        {daily.map((day, index) => (
+          <View key={day.date} className='forecast__row'>
+            <View className='forecast__day'>
+              <Text className='forecast__day-name'>{dayLabel(day.date, index)}</Text>
+              <Text className='forecast__date'>{shortDate(day.date)}</Text>
+            </View>
+            <WeatherIcon condition={day.condition} />
+            <Text className='forecast__condition'>{conditionLabel(day.condition)}</Text>
+            <Text className='forecast__rain'>{day.precipitationPct}%</Text>
+            <Text className='forecast__range'>
+              {temperatureLabel(day.lowC)} / {temperatureLabel(day.highC)}
+            </Text>
+          </View>
+        ))}
+      </View>
+
+      <View id='home-updated' className='home__updated'>
+        {updatedAtLabel(weather.updatedAt)} · 数据来源：{sourceLabel(weather.source)}
+      </View>
+    </View>
+  )
+}
+
+function Detail({ label, value }: { label: string; value: string }) {
+  return (
+    <View className='detail'>
+      <Text className='detail__label'>{label}</Text>
+      <Text className='detail__value'>{value}</Text>
+    </View>
+  )
+}
+
+function LoadingView() {
+  return (
+    <View className='home__loading'>
+      <View className='skeleton skeleton--round' />
+      <View className='skeleton skeleton--line' />
+      <View className='skeleton skeleton--line skeleton--short' />
+      <Text className='home__loading-text'>正在获取天气…</Text>
+    </View>
+  )
+}
+
+function ErrorView({ onRetry }: { onRetry: () => void }) {
+  return (
+    <View className='card home__error'>
+      <Text className='home__error-title'>天气数据暂时无法获取</Text>
+      <Text className='home__error-text'>请检查网络后重试。你的城市选择已保存，不会丢失。</Text>
+      <View id='home-retry' className='button-primary' onClick={onRetry}>
+        重试
+      </View>
+    </View>
+  )
+}

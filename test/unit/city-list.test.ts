@@ -1,0 +1,45 @@
+import { CITIES, DEFAULT_CITY_ID, findCity, searchCities } from '../../src/services/city-list'
+
+test('ids are unique and the default city exists', () => {
+  expect(new Set(CITIES.map((c) => c.id)).size).toBe(CITIES.length)
+  expect(findCity(DEFAULT_CITY_ID)?.name).toBe('北京')
+})
+
+test('Chinese cities come first, then world cities', () => {
+  const firstWorld = CITIES.findIndex((c) => !['CN', 'HK', 'MO', 'TW'].includes(c.country))
+  expect(firstWorld).toBeGreaterThan(30)
+  expect(CITIES.slice(firstWorld).every((c) => !['CN'].includes(c.country))).toBe(true)
+})
+
+test('coordinates are public city centres: valid ranges, at most two decimals', () => {
+  for (const city of CITIES) {
+    expect(Math.abs(city.lat)).toBeLessThanOrEqual(90)
+    expect(Math.abs(city.lon)).toBeLessThanOrEqual(180)
+    expect(Math.round(city.lat * 100) / 100).toBe(city.lat)
+    expect(Math.round(city.lon * 100) / 100).toBe(city.lon)
+  }
+})
+
+test.each([
+  ['Chinese name', '上海', ['shanghai']],
+  ['pinyin prefix', 'guang', ['guangzhou']],
+  ['pinyin, any case and spaces', ' Bei Jing ', ['beijing']],
+  ['province', '广东', ['guangzhou', 'shenzhen']],
+  ['world city by pinyin', 'lundun', ['london']],
+  ['no match', 'atlantis', []],
+  ['script string matches nothing', '<script>alert(1)</script>', []],
+  ['SQL-looking string matches nothing', "' OR 1=1 --", []],
+])('search by %s', (_name, query, ids) => {
+  expect(searchCities(query).map((c) => c.id)).toEqual(ids)
+})
+
+test('an empty query returns the list head, limited', () => {
+  expect(searchCities('', 5).map((c) => c.id)).toEqual(CITIES.slice(0, 5).map((c) => c.id))
+  expect(searchCities('   ')).toHaveLength(20)
+})
+
+test('findCity does not match partial or differently cased ids', () => {
+  expect(findCity('Beijing')).toBeUndefined()
+  expect(findCity('bei')).toBeUndefined()
+  expect(findCity('')).toBeUndefined()
+})

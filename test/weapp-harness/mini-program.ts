@@ -1,0 +1,516 @@
+import { readFileSync, existsSync } from 'node:fs'
+import { dirname, join, normalize, posix, relative, resolve } from 'node:path'
+import vm from 'node:vm'
+import { createFakeWx, type FakeWx } from './fake-wx'
+import {
+  datasetOf,
+  findById,
+  findByText,
+  isNode,
+  pathTo,
+  visibleText,
+  type RenderedNode,
+} from './render-tree'
+
+/**
+ * Runs the real weapp build (`dist/`) in Node, the way WeChat's app service would:
+ * - every built file runs in one fresh JS context whose globals are WeChat's (`wx`, `App`, `Page`,
+ *   `Component`, `getApp`, `getCurrentPages`, timers, console): no `window`, `document`,
+ *   `process` or `crypto`, as on a device;
+ * - `App()` and each page's `Page()` are registered from `app.json`, and pages get WeChat's
+ *   lifecycle (onLoad, onShow, onReady, onHide, onUnload) through a page stack that `wx`'s
+ *   navigation APIs drive;
+ * - pages render through WeChat's own template compiler (`miniprogram-compiler`'s wcc) from the
+ *   data the build sets with `setData`, and taps and input reach the build's event handler as
+ *   WeChat would deliver them.
+ * What it is not: a layout engine (no CSS, no sizes) or a copy of WeChat's native components.
+ */
+
+export interface LaunchOptions {
+  /** The build to run; defaults to `<repo>/dist`. */
+  distDir?: string
+  /** A programmed `wx`; defaults to a fresh one. */
+  fakeWx?: FakeWx
+  /** The page to open first; defaults to the first page of app.json. */
+  path?: string
+  query?: Record<string, string>
+}
+
+export interface AppJson {
+  pages: string[]
+  window?: Record<string, unknown>
+  requiredPrivateInfos?: string[]
+  permission?: Record<string, { desc: string }>
+  [key: string]: unknown
+}
+
+type PageConfig = Record<string, unknown> & { data?: Record<string, unknown> }
+type PageInstance = PageConfig & {
+  route: string
+  options: Record<string, string>
+  data: Record<string, unknown>
+  setData(update: Record<string, unknown>, callback?: () => void): void
+}
+
+const DEFAULT_DIST = resolve(__dirname, '..', '..', 'dist')
+
+export async function launchMiniProgram(options: LaunchOptions = {}): Promise<MiniProgram> {
+  const program = new MiniProgram(options.distDir ?? DEFAULT_DIST, options.fakeWx ?? createFakeWx())
+  program.boot(options.path, options.query ?? {})
+  await program.settle()
+  return program
+}
+
+export class MiniProgram {
+  readonly appJson: AppJson
+  /** Errors thrown by the build: in lifecycles, timers, event handlers. A journey expects none. */
+  readonly errors: unknown[] = []
+  /** What the build wrote with console.error / console.warn. */
+  readonly consoleErrors: string[] = []
+  readonly wx: FakeWx['wx']
+  readonly control: FakeWx['control']
+
+  private readonly context: vm.Context
+  private readonly modules = new Map<string, { exports: unknown }>()
+  private readonly pageConfigs = new Map<string, PageConfig>()
+  private readonly stack: PageHandle[] = []
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  private readonly templates: CompiledTemplates
+  private app: Record<string, unknown> | undefined
+  private loadingRoute: string | undefined
+  private lastSetData = 0
+  private closed = false
+
+  constructor(
+    readonly distDir: string,
+    fake: FakeWx,
+  ) {
+    const appJsonPath = join(distDir, 'app.json')
+    if (!existsSync(appJsonPath)) {
+      throw new Error(`No weapp build at ${distDir}: run \`npm run build:weapp\` first.`)
+    }
+    this.appJson = JSON.parse(readFileSync(appJsonPath, 'utf8')) as AppJson
+    this.wx = fake.wx
+    this.control = fake.control
+    this.control.router = {
+      navigateTo: (url) => this.open(url, 'navigateTo'),
+      redirectTo: (url) => this.open(url, 'redirectTo'),
+      reLaunch: (url) => this.open(url, 'reLaunch'),
+      navigateBack: (delta) => this.back(delta),
+    }
+    this.context = vm.createContext(this.globals())
+    this.templates = compileTemplates(distDir)
+  }
+
+  /** The page on top of the stack. */
+  get currentPage(): PageHandle {
+    const page = this.stack[this.stack.length - 1]
+    if (!page) throw new Error('The page stack is empty')
+    return page
+  }
+
+  /** Routes on the stack, bottom first. */
+  get routes(): string[] {
+    return this.stack.map((page) => page.route)
+  }
+
+  /**
+   * Wait until the app is idle: no `wx` call waiting for its callbacks, no setData for `quietMs`,
+   * and the top page has rendered something (or stayed empty for a long quiet time).
+   */
+  async settle(quietMs = 30, timeoutMs = 5000): Promise<void> {
+    const started = Date.now()
+    for (;;) {
+      await sleep(10)
+      const quietFor = Date.now() - Math.max(this.lastSetData, started)
+      if (this.control.inFlight === 0 && quietFor >= quietMs) {
+        const top = this.stack[this.stack.length - 1]
+        if (!top || quietFor >= 500 || top.text() !== '') return
+      }
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(
+          `The app did not settle within ${timeoutMs} ms (${this.control.inFlight} wx calls pending)`,
+        )
+      }
+    }
+  }
+
+  /** Unload every page and cancel the build's timers. */
+  close(): void {
+    if (this.closed) return
+    while (this.stack.length) this.stack.pop()?.lifecycle('onUnload')
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+    this.closed = true
+  }
+
+  boot(path: string | undefined, query: Record<string, string>): void {
+    this.require('app.js')
+    if (!this.app) throw new Error('dist/app.js did not call App()')
+    for (const route of this.appJson.pages) {
+      this.loadingRoute = route
+      this.require(`${route}.js`)
+      if (!this.pageConfigs.has(route)) throw new Error(`${route}.js did not call Page()`)
+    }
+    this.loadingRoute = undefined
+    const first = path ?? this.appJson.pages[0]
+    const launch = { path: first, query, scene: 1001 }
+    this.call(this.app, 'onLaunch', launch)
+    this.call(this.app, 'onShow', launch)
+    this.push(first, query)
+  }
+
+  /** Run a lifecycle or handler of the build, recording what it throws. */
+  call(target: Record<string, unknown>, name: string, ...args: unknown[]): unknown {
+    const fn = target[name]
+    if (typeof fn !== 'function') return undefined
+    try {
+      return fn.apply(target, args)
+    } catch (error) {
+      this.errors.push(error)
+      const onError = this.app?.onError
+      if (typeof onError === 'function' && target !== this.app) {
+        onError.call(this.app, String(error instanceof Error ? error.stack : error))
+      }
+      return undefined
+    }
+  }
+
+  /** Render page data with wcc. WeChat's own template warnings fail the render. */
+  render(route: string, data: Record<string, unknown>): RenderedNode {
+    const tree = this.generate(route, data)
+    return this.expandComponents(tree, route)
+  }
+
+  private generate(path: string, data: unknown): RenderedNode {
+    const generate = this.templates.generator(`${path}.wxml`)
+    if (!generate) throw new Error(`wcc has no template for ${path}.wxml`)
+    const warningsBefore = this.templates.warnings.length
+    const tree = generate(this.templates.adopt(data), {}, {})
+    const warnings = this.templates.warnings.slice(warningsBefore)
+    if (warnings.length)
+      throw new Error(`wcc warned while rendering ${path}: ${warnings.join('; ')}`)
+    return tree
+  }
+
+  /** Evaluate an expression in the app's JS context, e.g. `typeof crypto`. For assertions only. */
+  evaluate(expression: string): unknown {
+    return vm.runInContext(expression, this.context)
+  }
+
+  noteSetData(): void {
+    this.lastSetData = Date.now()
+  }
+
+  private open(url: string, mode: 'navigateTo' | 'redirectTo' | 'reLaunch'): void {
+    const { route, query } = parseUrl(url, this.stack[this.stack.length - 1]?.route)
+    if (!this.pageConfigs.has(route)) throw new Error(`page "${route}" is not found in app.json`)
+    if (mode === 'navigateTo') {
+      if (this.stack.length >= 10) throw new Error('webview count limit exceed')
+      this.stack[this.stack.length - 1]?.lifecycle('onHide')
+    } else if (mode === 'redirectTo') {
+      this.stack.pop()?.lifecycle('onUnload')
+    } else {
+      while (this.stack.length) this.stack.pop()?.lifecycle('onUnload')
+    }
+    this.push(route, query)
+  }
+
+  private back(delta: number): void {
+    if (this.stack.length <= 1) return
+    const count = Math.min(Math.max(1, delta), this.stack.length - 1)
+    for (let i = 0; i < count; i++) this.stack.pop()?.lifecycle('onUnload')
+    this.currentPage.lifecycle('onShow')
+  }
+
+  private push(route: string, query: Record<string, string>): void {
+    const config = this.pageConfigs.get(route)
+    if (!config) throw new Error(`page "${route}" is not found in app.json`)
+    const page = new PageHandle(this, route, query, config)
+    this.stack.push(page)
+    page.lifecycle('onLoad', { ...query })
+    page.lifecycle('onShow')
+    page.lifecycle('onReady')
+  }
+
+  /** Custom components (Taro's `comp` for deep trees) are rendered in place, as WeChat does. */
+  private expandComponents(node: RenderedNode, ownerPath: string): RenderedNode {
+    const components = this.usingComponents(ownerPath)
+    const visit = (current: RenderedNode): RenderedNode => {
+      const name = current.tag.replace(/^wx-/, '')
+      const componentPath = components[name]
+      let children = current.children ?? []
+      if (componentPath) {
+        const inner = this.generate(componentPath, current.attr)
+        children = [this.expandComponents(inner, componentPath)]
+      }
+      return {
+        ...current,
+        children: children.map((child) => (isNode(child) ? visit(child) : child)),
+      }
+    }
+    return visit(node)
+  }
+
+  private usingComponents(ownerPath: string): Record<string, string> {
+    const jsonPath = join(this.distDir, `${ownerPath}.json`)
+    if (!existsSync(jsonPath)) return {}
+    const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as {
+      usingComponents?: Record<string, string>
+    }
+    const resolved: Record<string, string> = {}
+    for (const [name, target] of Object.entries(json.usingComponents ?? {})) {
+      resolved[name] = posix.normalize(posix.join(posix.dirname(ownerPath), target))
+    }
+    return resolved
+  }
+
+  /** A CommonJS `require` over dist/, evaluated in the WeChat-like context. */
+  private require(file: string): unknown {
+    const absolute = normalize(join(this.distDir, file.endsWith('.js') ? file : `${file}.js`))
+    const cached = this.modules.get(absolute)
+    if (cached) return cached.exports
+    const module = { exports: {} as unknown }
+    this.modules.set(absolute, module)
+    const source = readFileSync(absolute, 'utf8')
+    const wrapper = vm.runInContext(
+      `(function (require, module, exports) {${source}\n})`,
+      this.context,
+      {
+        filename: absolute,
+      },
+    ) as (
+      require: (path: string) => unknown,
+      module: { exports: unknown },
+      exports: unknown,
+    ) => void
+    const localRequire = (path: string) =>
+      this.require(relative(this.distDir, resolve(dirname(absolute), path)))
+    wrapper(localRequire, module, module.exports)
+    return module.exports
+  }
+
+  private globals(): Record<string, unknown> {
+    const record = (error: unknown) => this.errors.push(error)
+    const trackTimer = (handler: () => void, ms?: number, repeat = false) => {
+      const wrapped = () => {
+        if (!repeat) this.timers.delete(timer)
+        try {
+          handler()
+        } catch (error) {
+          record(error)
+        }
+      }
+      const timer = repeat ? setInterval(wrapped, ms) : setTimeout(wrapped, ms)
+      this.timers.add(timer)
+      return timer
+    }
+    const clear = (timer: ReturnType<typeof setTimeout>) => {
+      this.timers.delete(timer)
+      clearTimeout(timer)
+    }
+    const consoleErrors = this.consoleErrors
+    return {
+      wx: this.wx,
+      App: (config: Record<string, unknown>) => {
+        this.app = config
+      },
+      Page: (config: PageConfig) => {
+        if (!this.loadingRoute) throw new Error('Page() called outside a page file')
+        this.pageConfigs.set(this.loadingRoute, config)
+      },
+      // Taro registers its recursive `comp` and custom wrappers; rendering handles them by template.
+      Component: () => undefined,
+      Behavior: (definition: unknown) => definition,
+      getApp: () => this.app,
+      getCurrentPages: () => this.stack.map((page) => page.instance),
+      setTimeout: (handler: () => void, ms?: number) => trackTimer(handler, ms),
+      setInterval: (handler: () => void, ms?: number) => trackTimer(handler, ms, true),
+      clearTimeout: clear,
+      clearInterval: clear,
+      console: {
+        log: () => undefined,
+        info: () => undefined,
+        debug: () => undefined,
+        warn: (...args: unknown[]) => consoleErrors.push(`warn: ${args.map(String).join(' ')}`),
+        error: (...args: unknown[]) => consoleErrors.push(`error: ${args.map(String).join(' ')}`),
+      },
+    }
+  }
+}
+
+/** One page on the stack: its instance (as WeChat creates it), rendering and user actions. */
+export class PageHandle {
+  readonly instance: PageInstance
+
+  constructor(
+    private readonly program: MiniProgram,
+    readonly route: string,
+    query: Record<string, string>,
+    config: PageConfig,
+  ) {
+    const data = JSON.parse(JSON.stringify(config.data ?? {})) as Record<string, unknown>
+    this.instance = {
+      ...config,
+      route,
+      options: query,
+      data,
+      setData: (update, callback) => {
+        for (const [path, value] of Object.entries(update)) setPath(data, path, value)
+        program.noteSetData()
+        if (callback) setTimeout(() => program.call({ callback }, 'callback'), 0)
+      },
+    }
+  }
+
+  lifecycle(name: string, ...args: unknown[]): void {
+    this.program.call(this.instance, name, ...args)
+  }
+
+  /** Render the page's current data with wcc. */
+  render(): RenderedNode {
+    return this.program.render(this.route, this.instance.data)
+  }
+
+  /** The page's visible text on one line. */
+  text(): string {
+    return visibleText(this.render())
+  }
+
+  /** Wait until `text` is on the page (the build may still be loading data). */
+  async waitForText(text: string, timeoutMs = 3000): Promise<void> {
+    const started = Date.now()
+    while (!this.text().includes(text)) {
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(
+          `"${text}" did not appear on ${this.route} within ${timeoutMs} ms. It shows: ${this.text()}`,
+        )
+      }
+      await sleep(10)
+    }
+  }
+
+  /** Tap the element with this id, or the innermost one showing this text, as a finger would. */
+  async tap(target: { id: string } | { text: string }): Promise<void> {
+    const tree = this.render()
+    const node = 'id' in target ? findById(tree, target.id) : findByText(tree, target.text)
+    if (!node)
+      throw new Error(
+        `Nothing to tap for ${JSON.stringify(target)} on ${this.route}: ${visibleText(tree)}`,
+      )
+    // A tap on an element reaches the nearest element (itself or an ancestor) that binds `tap`.
+    const handlerNode = pathTo(tree, node)
+      .reverse()
+      .find((candidate) => typeof candidate.attr?.bindtap === 'string')
+    if (!handlerNode)
+      throw new Error(`${JSON.stringify(target)} on ${this.route} does not react to taps`)
+    this.dispatch(handlerNode, 'tap', String(handlerNode.attr.bindtap), { x: 0, y: 0 })
+    await this.program.settle()
+  }
+
+  /** Type into the input with this id: WeChat sends `input` with the whole new value. */
+  async input(id: string, value: string): Promise<void> {
+    const node = findById(this.render(), id)
+    if (!node) throw new Error(`No input #${id} on ${this.route}`)
+    const handler = node.attr?.bindinput
+    if (typeof handler !== 'string') throw new Error(`#${id} on ${this.route} does not take input`)
+    this.dispatch(node, 'input', handler, { value, cursor: value.length, keyCode: 0 })
+    await this.program.settle()
+  }
+
+  private dispatch(
+    node: RenderedNode,
+    type: string,
+    handler: string,
+    detail: Record<string, unknown>,
+  ): void {
+    const target = { id: String(node.attr.id ?? ''), dataset: datasetOf(node) }
+    const event = {
+      type,
+      timeStamp: Date.now(),
+      target,
+      currentTarget: target,
+      detail,
+      touches: [],
+      changedTouches: [],
+    }
+    this.program.call(this.instance, handler, event)
+  }
+}
+
+/** Apply one Taro setData path ("root.cn.[0].cl") to the page data. */
+function setPath(data: Record<string, unknown>, path: string, value: unknown): void {
+  const keys: Array<string | number> = []
+  path.replace(
+    /\[(\d+)\]|([^.[\]]+)/g,
+    (_match, index: string | undefined, key: string | undefined) => {
+      keys.push(index !== undefined ? Number(index) : (key as string))
+      return ''
+    },
+  )
+  let target: Record<string | number, unknown> = data
+  for (let i = 0; i < keys.length - 1; i++) {
+    const key = keys[i]
+    if (target[key] === null || typeof target[key] !== 'object') {
+      target[key] = typeof keys[i + 1] === 'number' ? [] : {}
+    }
+    target = target[key] as Record<string | number, unknown>
+  }
+  target[keys[keys.length - 1]] = value
+}
+
+function parseUrl(
+  url: string,
+  fromRoute: string | undefined,
+): { route: string; query: Record<string, string> } {
+  const [pathPart, queryPart = ''] = url.split('?')
+  const base = fromRoute ? posix.dirname(fromRoute) : ''
+  const route = pathPart.startsWith('/')
+    ? pathPart.slice(1)
+    : posix.normalize(posix.join(base, pathPart))
+  const query: Record<string, string> = {}
+  for (const [key, value] of new URLSearchParams(queryPart)) query[key] = value
+  return { route, query }
+}
+
+type Generate = (data: unknown, env: unknown, extra: unknown) => RenderedNode
+
+interface CompiledTemplates {
+  /** The render function of one .wxml file, or undefined when wcc has none. */
+  generator(path: string): Generate | undefined
+  /** Copy JSON data into wcc's realm: its runtime checks `constructor === Object`. */
+  adopt(data: unknown): unknown
+  /** What wcc's runtime warned about while rendering ("Template `x` not found"...). */
+  warnings: string[]
+}
+
+/** wcc compiles every .wxml in the build once, into its own context with its own `window`. */
+function compileTemplates(distDir: string): CompiledTemplates {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { wxmlToJs } = require('miniprogram-compiler') as { wxmlToJs: (dir: string) => string }
+  const source = wxmlToJs(distDir)
+  const warnings: string[] = []
+  const sandbox: Record<string, unknown> = {
+    console: {
+      log: () => undefined,
+      warn: (...args: unknown[]) => warnings.push(args.map(String).join(' ')),
+      error: (...args: unknown[]) => warnings.push(args.map(String).join(' ')),
+    },
+  }
+  sandbox.window = sandbox
+  const context = vm.createContext(sandbox)
+  const factory = vm.runInContext(`(function (global) {${source}\n})`, context) as (
+    global: object,
+  ) => (path: string) => Generate | undefined
+  const gwx = factory({})
+  const parse = vm.runInContext('JSON.parse', context) as (text: string) => unknown
+  return {
+    generator: (path) => gwx(path),
+    adopt: (data) => parse(JSON.stringify(data ?? {})),
+    warnings,
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

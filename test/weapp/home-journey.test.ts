@@ -1,0 +1,138 @@
+import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
+import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
+
+// These run the real production build in dist/ (npm run test:weapp builds it first).
+
+const SELECTED_CITY_KEY = 'weather.selectedCityId'
+let app: MiniProgram | undefined
+afterEach(() => app?.close())
+
+async function launch(fake: FakeWx = createFakeWx()) {
+  app = await launchMiniProgram({ fakeWx: fake })
+  return app
+}
+
+/** A page that threw, logged an error or rendered nothing fails the journey. */
+function expectHealthy(program: MiniProgram) {
+  expect(program.errors).toEqual([])
+  expect(program.consoleErrors).toEqual([])
+  expect(program.currentPage.text().length).toBeGreaterThan(0)
+}
+
+test('app.json lists every page, home first, and declares no private APIs yet', async () => {
+  const program = await launch()
+  expect(program.appJson.pages).toEqual([
+    'pages/home/index',
+    'pages/city-picker/index',
+    'pages/consent/index',
+    'pages/privacy-policy/index',
+    'pages/privacy-center/index',
+    'pages/maintenance/index',
+  ])
+  // No location API may be declared before the PERMISSION practice asks for the fuzzy one only.
+  expect(program.appJson.requiredPrivateInfos).toBeUndefined()
+  expect(program.appJson.window?.navigationBarTitleText).toBe('安心天气')
+})
+
+test('home shows the weather for the default city', async () => {
+  const program = await launch()
+  const home = program.currentPage
+  await home.waitForText('未来 5 天')
+  const text = home.text()
+  expect(home.route).toBe('pages/home/index')
+  expect(text).toContain('北京')
+  expect(text).toMatch(/-?\d+°/)
+  expect(text).toMatch(/最高 -?\d+° · 最低 -?\d+°/)
+  expect(text).toContain('今天')
+  expect(text).toContain('明天')
+  expect(text).toMatch(/更新于 \d{2}:\d{2}/)
+  expect(text).toContain('数据来源：本地演示数据')
+  expectHealthy(program)
+})
+
+test('choosing a city in the picker shows its weather and is remembered', async () => {
+  const fake = createFakeWx()
+  const program = await launch(fake)
+  await program.currentPage.waitForText('北京')
+
+  await program.currentPage.tap({ id: 'home-city' })
+  expect(program.routes).toEqual(['pages/home/index', 'pages/city-picker/index'])
+  const picker = program.currentPage
+  await picker.waitForText('上海')
+  expect(picker.text()).toContain('当前')
+
+  await picker.input('city-search', 'guang')
+  expect(picker.text()).toContain('广州')
+  expect(picker.text()).not.toContain('上海')
+
+  await picker.tap({ id: 'city-guangzhou' })
+  expect(program.routes).toEqual(['pages/home/index'])
+  await program.currentPage.waitForText('广州')
+  expect(program.currentPage.text()).toContain('广东')
+  expect(fake.control.storage.get(SELECTED_CITY_KEY)?.data).toBe('guangzhou')
+  expectHealthy(program)
+})
+
+test('a search with no match says so', async () => {
+  const program = await launch()
+  await program.currentPage.tap({ id: 'home-city' })
+  await program.currentPage.input('city-search', 'atlantis')
+  expect(program.currentPage.text()).toContain('没有找到“atlantis”')
+  expectHealthy(program)
+})
+
+test('the remembered city is shown on the next launch', async () => {
+  const program = await launch(createFakeWx({ storage: { [SELECTED_CITY_KEY]: 'chengdu' } }))
+  await program.currentPage.waitForText('成都')
+  expectHealthy(program)
+})
+
+test('a stale stored city falls back to the default and is removed', async () => {
+  const fake = createFakeWx({ storage: { [SELECTED_CITY_KEY]: 'atlantis' } })
+  const program = await launch(fake)
+  await program.currentPage.waitForText('北京')
+  expect(fake.control.storage.has(SELECTED_CITY_KEY)).toBe(false)
+  expectHealthy(program)
+})
+
+test('when storage refuses the choice, the user is told and stays on the picker with nothing lost', async () => {
+  const fake = createFakeWx({ storage: { [SELECTED_CITY_KEY]: 'shanghai' } })
+  const program = await launch(fake)
+  await program.currentPage.waitForText('上海')
+  await program.currentPage.tap({ id: 'home-city' })
+  fake.control.failNext('setStorageSync', 'exceed storage max size')
+  await program.currentPage.tap({ id: 'city-shenzhen' })
+  expect(program.routes).toEqual(['pages/home/index', 'pages/city-picker/index'])
+  expect(fake.control.toasts).toContainEqual({ api: 'showToast', title: '保存失败，请重试' })
+  expect(fake.control.storage.get(SELECTED_CITY_KEY)?.data).toBe('shanghai')
+  expectHealthy(program)
+})
+
+test.each([
+  ['home-privacy-policy', 'pages/privacy-policy/index', '隐私政策'],
+  ['home-privacy-center', 'pages/privacy-center/index', '隐私中心'],
+])('the footer link %s opens %s', async (id, route, title) => {
+  const program = await launch()
+  await program.currentPage.waitForText('隐私政策')
+  await program.currentPage.tap({ id })
+  expect(program.currentPage.route).toBe(route)
+  expect(program.currentPage.text()).toContain(title)
+  expectHealthy(program)
+})
+
+test.each(['pages/consent/index', 'pages/maintenance/index'])(
+  '%s is routed and renders',
+  async (path) => {
+    app = await launchMiniProgram({ path })
+    expect(app.currentPage.route).toBe(path)
+    expect(app.currentPage.text()).toContain('后续版本')
+    expectHealthy(app)
+  },
+)
+
+test('the weapp runtime has no window, document or crypto, as on a device', async () => {
+  const program = await launch()
+  expect(program.evaluate('typeof window')).toBe('undefined')
+  expect(program.evaluate('typeof document')).toBe('undefined')
+  expect(program.evaluate('typeof crypto')).toBe('undefined')
+})

@@ -1,0 +1,14 @@
+/// <reference types="@tarojs/taro" />
+
+declare module '*.png'
+declare module '*.css'
+
+declare namespace NodeJS {
+  interface ProcessEnv {
+    /** Set by Taro at build time; decides the output and platform code paths. */
+    NODE_ENV: 'development' | 'production' | 'test'
+    TARO_ENV: 'weapp' | 'h5'
+    /** Never commit a real appid: project.config.json uses touristappid. */
+    TARO_APP_ID?: string
+  }
+}
