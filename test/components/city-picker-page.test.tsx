@@ -79,3 +79,9 @@ test('a failing city source keeps the page usable and says so', async () => {
   await mountPage(CityPickerPage, broken)
   await waitFor(() => pageText().includes('城市列表暂时无法加载'), 'the error notice')
 })
+
+test('with no search the whole list is shown, world cities included', async () => {
+  await mountPage(CityPickerPage, local)
+  await waitFor(() => pageText().includes('北京'), 'the city list')
+  expect(document.getElementById('city-san-francisco')).not.toBeNull()
+})

@@ -4,7 +4,7 @@ import { AppError } from '../../src/security/app-error'
 import { SELECTED_CITY_KEY } from '../../src/services/city-preference'
 import { createLocalWeatherProvider } from '../../src/services/local-weather-provider'
 import type { WeatherProvider } from '../../src/services/weather-provider'
-import { click, mountPage, pageText, typeInto, waitFor } from './render'
+import { click, mountPage, pageText, waitFor } from './render'
 
 const NOW = new Date('2026-11-25T06:05:00Z')
 const local = createLocalWeatherProvider({ now: () => NOW })

@@ -57,7 +57,9 @@ export default function CityPickerPage() {
             onClick={() => choose(city)}
           >
             <Text className='picker__name'>{city.name}</Text>
-            <Text className='picker__province'>{city.province}</Text>
+            <Text className='picker__province'>
+              {city.province === city.name ? '' : city.province}
+            </Text>
             {city.id === selected.id && <Text className='picker__badge'>当前</Text>}
           </View>
         ))}

@@ -32,7 +32,8 @@ export default function HomePage() {
           <Text className='home__city-name'>{city.name}</Text>
           <Text className='home__city-change'>切换城市 ›</Text>
         </View>
-        <Text className='home__province'>{city.province}</Text>
+        {/* Municipalities (北京, 上海...) are their own province: say it once. */}
+        {city.province !== city.name && <Text className='home__province'>{city.province}</Text>}
       </View>
 
       {state.status === 'loading' && <LoadingView />}

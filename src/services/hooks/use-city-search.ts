@@ -7,6 +7,9 @@ export type CitySearchState =
   | { status: 'ready'; cities: City[] }
   | { status: 'error'; cities: City[] }
 
+/** Enough for the whole embedded list, so an empty search lets the user scroll to any city. */
+const PICKER_LIMIT = 100
+
 /** Cities matching `query`. Keeps the last results on screen while a new search runs. */
 export function useCitySearch(query: string): CitySearchState {
   const provider = useWeatherProvider()
@@ -15,7 +18,7 @@ export function useCitySearch(query: string): CitySearchState {
   useEffect(() => {
     let current = true
     setState((previous) => ({ status: 'loading', cities: previous.cities }))
-    provider.searchCities({ q: query }).then(
+    provider.searchCities({ q: query, limit: PICKER_LIMIT }).then(
       ({ cities }) => {
         if (current) setState({ status: 'ready', cities })
       },

@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+
+/** Where journeys save their screenshots (git-ignored). */
+export const SCREENSHOT_DIR = join(__dirname, '..', '..', 'test-results', 'screenshots')
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/**
+ * Debian's Chromium, headless. The networking flags stop Chromium's own background traffic
+ * (updates, sync, safe browsing), which this machine's closed network would refuse anyway.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+/** A phone-sized page that records what goes wrong in it: uncaught errors and console errors. */
+export async function openPhonePage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({
+    viewport: { width: 375, height: 812 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  })
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`))
+  page.on('console', (message) => {
+    // Failed loads are reported below with their URL, which says more than Chromium's line.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      problems.push(`console.error: ${message.text()}`)
+    }
+  })
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`)
+  })
+  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`))
+  return { page, problems }
+}
+
+/** Save a full-page screenshot as test-results/screenshots/<name>.png and return its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true })
+  // Taro's H5 router slides pages in from the right. Wait until the page fits the phone's width
+  // and nothing animates; a page that never fits has a horizontal overflow bug and fails here.
+  await page.waitForFunction(
+    () =>
+      document.documentElement.scrollWidth <= window.innerWidth &&
+      document.getAnimations().every((animation) => animation.playState !== 'running'),
+    undefined,
+    { timeout: 5_000 },
+  )
+  const path = join(SCREENSHOT_DIR, `${name}.png`)
+  await page.screenshot({ path, fullPage: true })
+  return path
+}

@@ -1,0 +1,85 @@
+import { existsSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
+import { launchBrowser, openPhonePage, screenshot } from './support/browser'
+import { serveStatic, type StaticServer } from './support/static-server'
+
+// The H5 build (npm run test:e2e builds it) in Debian's Chromium, as a user would use it.
+
+let server: StaticServer
+let browser: Browser
+
+beforeAll(async () => {
+  server = await serveStatic(join(__dirname, '..', 'dist-h5'))
+  browser = await launchBrowser()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+})
+
+function expectSaved(path: string) {
+  expect(existsSync(path)).toBe(true)
+  expect(statSync(path).size).toBeGreaterThan(10_000)
+}
+
+test('open the app, see weather, pick another city, see its weather, and it is remembered', async () => {
+  const { page, problems } = await openPhonePage(browser)
+  await page.goto(server.url)
+
+  // Home: the default city's weather.
+  await page.getByText('未来 5 天').waitFor()
+  await expect(page.locator('#home-city').innerText()).resolves.toContain('北京')
+  await expect(page.locator('#home-temperature').innerText()).resolves.toMatch(/^-?\d+°$/)
+  await expect(page.locator('#home-updated').innerText()).resolves.toMatch(/更新于 \d{2}:\d{2}/)
+  expectSaved(await screenshot(page, 'journey-01-home-beijing'))
+
+  // The picker: search by pinyin.
+  await page.locator('#home-city').click()
+  await page.locator('#city-search input').waitFor()
+  expectSaved(await screenshot(page, 'journey-02-city-picker'))
+  await page.locator('#city-search input').fill('guang')
+  await page.locator('#city-guangzhou').waitFor()
+  await page.locator('#city-shanghai').waitFor({ state: 'detached' })
+  expectSaved(await screenshot(page, 'journey-03-city-search'))
+
+  // Choose Guangzhou: back home with its weather.
+  await page.locator('#city-guangzhou').click()
+  await page.locator('#home-city', { hasText: '广州' }).waitFor()
+  await page.getByText('未来 5 天').waitFor()
+  await expect(page.locator('.home__province').innerText()).resolves.toBe('广东')
+  await expect(page.locator('.home__bar').innerText()).resolves.not.toMatch(/北京/)
+  expectSaved(await screenshot(page, 'journey-04-home-guangzhou'))
+
+  // A reload keeps the choice.
+  await page.reload()
+  await page.locator('#home-city', { hasText: '广州' }).waitFor()
+
+  expect(problems).toEqual([])
+  await page.context().close()
+})
+
+test('the privacy links and the routed placeholder pages render', async () => {
+  const { page, problems } = await openPhonePage(browser)
+  await page.goto(server.url)
+  await page.getByText('未来 5 天').waitFor()
+
+  await page.locator('#home-privacy-policy').click()
+  await page.getByText('此页面将在后续版本中完善（POLICY）').waitFor()
+  expectSaved(await screenshot(page, 'page-privacy-policy'))
+
+  for (const [route, title] of [
+    ['privacy-center', '隐私中心'],
+    ['consent', '隐私保护指引'],
+    ['maintenance', '系统维护中'],
+  ]) {
+    await page.goto(`${server.url}/#/pages/${route}/index`)
+    // Each page's own title: earlier pages stay in the DOM (hidden) in Taro's H5 router.
+    await page.locator('.placeholder__title:visible', { hasText: title }).waitFor()
+    expectSaved(await screenshot(page, `page-${route}`))
+  }
+
+  expect(problems).toEqual([])
+  await page.context().close()
+})
