@@ -1,13 +1,19 @@
 import { createContext, useContext } from 'react'
-import { createLocalWeatherProvider } from './local-weather-provider'
 import type { WeatherProvider } from './weather-provider'
 
 /**
  * The weather source pages use. The app supplies it once (src/app.ts); tests supply their own.
- * Until the reference server exists, the default is the deterministic local provider.
+ * There is no default: a page rendered outside the provider fails loudly instead of quietly
+ * using a different source than the rest of the app.
  */
-export const WeatherProviderContext = createContext<WeatherProvider>(createLocalWeatherProvider())
+export const WeatherProviderContext = createContext<WeatherProvider | null>(null)
 
 export function useWeatherProvider(): WeatherProvider {
-  return useContext(WeatherProviderContext)
+  const provider = useContext(WeatherProviderContext)
+  if (!provider) {
+    throw new Error(
+      'No WeatherProvider: render pages inside WeatherProviderContext (see src/app.ts).',
+    )
+  }
+  return provider
 }

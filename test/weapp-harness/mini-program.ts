@@ -116,16 +116,17 @@ export class MiniProgram {
 
   /**
    * Wait until the app is idle: no `wx` call waiting for its callbacks, no setData for `quietMs`,
-   * and the top page has rendered something (or stayed empty for a long quiet time).
+   * and the top page has rendered at least once (a page that never calls setData is accepted
+   * after `firstRenderMs`). Generous defaults keep journeys stable on a loaded 2-core machine.
    */
-  async settle(quietMs = 30, timeoutMs = 5000): Promise<void> {
+  async settle(quietMs = 30, timeoutMs = 10_000, firstRenderMs = 3000): Promise<void> {
     const started = Date.now()
     for (;;) {
       await sleep(10)
       const quietFor = Date.now() - Math.max(this.lastSetData, started)
       if (this.control.inFlight === 0 && quietFor >= quietMs) {
         const top = this.stack[this.stack.length - 1]
-        if (!top || quietFor >= 500 || top.text() !== '') return
+        if (!top || top.renders > 0 || Date.now() - top.createdAt >= firstRenderMs) return
       }
       if (Date.now() - started > timeoutMs) {
         throw new Error(
@@ -252,7 +253,17 @@ export class MiniProgram {
     return visit(node)
   }
 
+  private readonly componentsByOwner = new Map<string, Record<string, string>>()
+
   private usingComponents(ownerPath: string): Record<string, string> {
+    const cached = this.componentsByOwner.get(ownerPath)
+    if (cached) return cached
+    const resolved = this.readUsingComponents(ownerPath)
+    this.componentsByOwner.set(ownerPath, resolved)
+    return resolved
+  }
+
+  private readUsingComponents(ownerPath: string): Record<string, string> {
     const jsonPath = join(this.distDir, `${ownerPath}.json`)
     if (!existsSync(jsonPath)) return {}
     const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as {
@@ -342,6 +353,9 @@ export class MiniProgram {
 /** One page on the stack: its instance (as WeChat creates it), rendering and user actions. */
 export class PageHandle {
   readonly instance: PageInstance
+  /** How many times the build called setData on this page. */
+  renders = 0
+  readonly createdAt = Date.now()
 
   constructor(
     private readonly program: MiniProgram,
@@ -357,6 +371,7 @@ export class PageHandle {
       data,
       setData: (update, callback) => {
         for (const [path, value] of Object.entries(update)) setPath(data, path, value)
+        this.renders++
         program.noteSetData()
         if (callback) setTimeout(() => program.call({ callback }, 'callback'), 0)
       },
@@ -378,7 +393,7 @@ export class PageHandle {
   }
 
   /** Wait until `text` is on the page (the build may still be loading data). */
-  async waitForText(text: string, timeoutMs = 3000): Promise<void> {
+  async waitForText(text: string, timeoutMs = 5000): Promise<void> {
     const started = Date.now()
     while (!this.text().includes(text)) {
       if (Date.now() - started > timeoutMs) {
@@ -410,8 +425,9 @@ export class PageHandle {
 
   /** Type into the input with this id: WeChat sends `input` with the whole new value. */
   async input(id: string, value: string): Promise<void> {
-    const node = findById(this.render(), id)
-    if (!node) throw new Error(`No input #${id} on ${this.route}`)
+    const tree = this.render()
+    const node = findById(tree, id)
+    if (!node) throw new Error(`No input #${id} on ${this.route}: ${visibleText(tree)}`)
     const handler = node.attr?.bindinput
     if (typeof handler !== 'string') throw new Error(`#${id} on ${this.route} does not take input`)
     this.dispatch(node, 'input', handler, { value, cursor: value.length, keyCode: 0 })
