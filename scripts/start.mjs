@@ -1,17 +1,26 @@
-// `npm start`: the weapp build in watch mode (for WeChat DevTools) and the H5 preview with live
-// reload, side by side, then a short note of what to open. Ctrl+C stops both.
+// `npm start`: the weapp build in watch mode (for WeChat DevTools), the H5 preview with live
+// reload and the reference API server, side by side, then a short note of what to open.
+// Ctrl+C stops them all.
 import { spawn } from 'node:child_process'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stripVTControlCharacters } from 'node:util'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const taro = join(root, 'node_modules', '.bin', 'taro')
+const bin = (name) => join(root, 'node_modules', '.bin', name)
 const H5_URL = 'http://127.0.0.1:10086/'
+const API_URL = `https://127.0.0.1:${process.env.PORT ?? 8443}`
+const READY = /Compiled successfully|编译成功|Reference API listening/
 
 const builds = [
-  { name: 'weapp', args: ['build', '--type', 'weapp', '--watch'], ready: false },
-  { name: 'h5', args: ['build', '--type', 'h5', '--watch'], ready: false },
+  {
+    name: 'weapp',
+    command: bin('taro'),
+    args: ['build', '--type', 'weapp', '--watch'],
+    ready: false,
+  },
+  { name: 'h5', command: bin('taro'), args: ['build', '--type', 'h5', '--watch'], ready: false },
+  { name: 'server', command: bin('tsx'), args: ['server/src/main.ts'], ready: false },
 ]
 
 /** webpack's progress output: bars, module counters and the paths it is working on. */
@@ -33,19 +42,23 @@ function banner() {
                    For local development only, tick "不校验合法域名、web-view（业务域名）、TLS 版本以及 HTTPS 证书"
                    in DevTools' local settings; a real device always checks them.
   Web preview      ${H5_URL}
+  Reference API    ${API_URL}/v1/status  (self-signed certificate: accept it once)
 
-  Both rebuild when you save. Press Ctrl+C to stop.
+  The builds redo themselves when you save. Press Ctrl+C to stop.
 `)
 }
 
 const children = builds.map((build) => {
-  const child = spawn(taro, build.args, { cwd: root, env: { ...process.env, FORCE_COLOR: '0' } })
+  const child = spawn(build.command, build.args, {
+    cwd: root,
+    env: { ...process.env, FORCE_COLOR: '0' },
+  })
   const forward = (chunk) => {
     for (const raw of chunk.toString().split(/\r?\n|\r/)) {
       const line = stripVTControlCharacters(raw).trimEnd()
       if (!line || isProgress(line)) continue
       console.log(`[${build.name}] ${line}`)
-      if (/Compiled successfully|编译成功/.test(line) && !build.ready) {
+      if (READY.test(line) && !build.ready) {
         build.ready = true
         if (builds.every((b) => b.ready)) banner()
       }
@@ -56,7 +69,7 @@ const children = builds.map((build) => {
   child.on('exit', (code, signal) => {
     if (signal !== 'SIGTERM') {
       console.error(
-        `[${build.name}] stopped (${signal ?? `exit code ${code}`}); stopping the other build too.`,
+        `[${build.name}] stopped (${signal ?? `exit code ${code}`}); stopping the rest too.`,
       )
       stop(code ?? 1)
     }
@@ -71,4 +84,6 @@ function stop(code = 0) {
 
 process.on('SIGINT', () => stop(0))
 process.on('SIGTERM', () => stop(0))
-console.log('Building the weapp and the web preview (first build takes a minute)...')
+console.log(
+  'Building the weapp and the web preview, starting the API (first build takes a minute)...',
+)

@@ -7,7 +7,11 @@
 export const API_ROUTES = {
   weather: '/v1/weather',
   cities: '/v1/cities',
+  status: '/v1/status',
 } as const
+
+/** Header on every API response while an incident is open (the kill switch). */
+export const MAINTENANCE_HEADER = 'x-maintenance'
 
 export interface City {
   /** Stable id, e.g. `cn-101010100`-style codes are avoided; a readable slug is enough here. */
@@ -31,6 +35,15 @@ export type Condition =
 /** Ask for weather by city id. (Coarse coordinates arrive with the PERMISSION practice.) */
 export interface WeatherRequest {
   cityId: string
+}
+
+/**
+ * The server also answers for coarse coordinates (at most two decimals, about 1 km): it picks
+ * the nearest listed city. More precision is refused with ERR_COORDINATES_TOO_PRECISE.
+ */
+export interface CoarseWeatherRequest {
+  lat: number
+  lon: number
 }
 
 export interface CurrentConditions {
@@ -72,4 +85,16 @@ export interface CitySearchRequest {
 
 export interface CitySearchResponse {
   cities: City[]
+}
+
+/** `GET /v1/status`: public, unauthenticated, cheap. What the kill switch polls. */
+export interface StatusResponse {
+  maintenance: boolean
+  /** Shown to users on the maintenance screen (present while maintenance is on). */
+  message?: string
+  incidentId?: string
+  /** ISO 8601 time the incident was opened. */
+  since?: string
+  /** Suggested seconds before checking again. */
+  retryAfterSeconds?: number
 }

@@ -475,3 +475,26 @@ export function searchCities(query: string, limit = 20): City[] {
     (city) => city.name.includes(q) || city.pinyin.startsWith(q) || city.province.includes(q),
   ).slice(0, limit)
 }
+
+/** The listed city nearest to the given coordinates (great-circle distance). */
+export function nearestCity(lat: number, lon: number): City {
+  let best = CITIES[0]
+  let bestDistance = Infinity
+  for (const city of CITIES) {
+    const distance = greatCircleKm(lat, lon, city.lat, city.lon)
+    if (distance < bestDistance) {
+      best = city
+      bestDistance = distance
+    }
+  }
+  return best
+}
+
+function greatCircleKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const rad = Math.PI / 180
+  const dLat = (lat2 - lat1) * rad
+  const dLon = (lon2 - lon1) * rad
+  const a =
+    Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2
+  return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(a)))
+}

@@ -1,4 +1,10 @@
-import { CITIES, DEFAULT_CITY_ID, findCity, searchCities } from '../../src/services/city-list'
+import {
+  CITIES,
+  DEFAULT_CITY_ID,
+  findCity,
+  nearestCity,
+  searchCities,
+} from '../../src/services/city-list'
 
 test('ids are unique and the default city exists', () => {
   expect(new Set(CITIES.map((c) => c.id)).size).toBe(CITIES.length)
@@ -42,4 +48,14 @@ test('findCity does not match partial or differently cased ids', () => {
   expect(findCity('Beijing')).toBeUndefined()
   expect(findCity('bei')).toBeUndefined()
   expect(findCity('')).toBeUndefined()
+})
+
+test.each([
+  ['a city centre', 39.9, 116.41, 'beijing'],
+  ['a suburb of Shanghai', 31.1, 121.2, 'shanghai'],
+  ['the southern hemisphere', -33.9, 151.2, 'sydney'],
+  ['west of Greenwich', 51.5, -0.5, 'london'],
+  ['mid-Pacific: the nearest listed city, however far', 0, -150, 'san-francisco'],
+])('nearestCity: %s', (_name, lat, lon, id) => {
+  expect(nearestCity(lat, lon).id).toBe(id)
 })

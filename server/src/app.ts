@@ -1,0 +1,146 @@
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import { MAINTENANCE_HEADER } from '../../src/services/api-contract'
+import { ApiError, type ApiErrorBody } from './api-error'
+import { currentIncident, type Db } from './database'
+import { publicRoutes } from './routes/public'
+import type { Settings } from './settings'
+
+export interface AppOptions {
+  settings: Settings
+  db: Db
+  /** TLS material; omit only in tests that call `app.inject`. */
+  https?: { cert: string; key: string }
+  /** The clock (tests freeze it). */
+  now?: () => Date
+  /** Where logs go; defaults to stdout. Tests capture them to check redaction. */
+  logStream?: { write(line: string): void }
+}
+
+/** Largest request body any route accepts. Bigger bodies get ERR_BODY_TOO_LARGE. */
+export const BODY_LIMIT_BYTES = 16 * 1024
+
+/** Log fields that must never be written in clear. */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-signature"]',
+  'req.headers["x-session-token"]',
+  'res.headers["set-cookie"]',
+]
+
+/**
+ * The reference API as a Fastify instance: security headers, rate limiting, schema-validated
+ * input with unknown fields rejected, one JSON error shape, logs without secrets or coordinates.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { settings, db } = options
+  const now = options.now ?? (() => new Date())
+
+  const app = Fastify({
+    https: options.https ? { cert: options.https.cert, key: options.https.key } : null,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Validation rejects what it does not know instead of silently dropping it.
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    logger: {
+      level: process.env.LOG_LEVEL ?? 'info',
+      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      serializers: {
+        // Coordinates travel in query strings: they are cut from the URL before it is logged.
+        req: (request: { method: string; url: string; ip?: string }) => ({
+          method: request.method,
+          url: redactUrl(request.url),
+        }),
+      },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    // Request ids are random per request; they say nothing about the user.
+    genReqId: () => crypto.randomUUID(),
+  })
+
+  await app.register(helmet, { global: true })
+  await app.register(rateLimit, {
+    max: settings.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_request, context) =>
+      new ApiError(
+        429,
+        'ERR_RATE_LIMITED',
+        `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.`,
+      ),
+  })
+
+  // Browsers from other origins are refused unless settings list them; WeChat sends no Origin.
+  app.addHook('onRequest', async (request) => {
+    const origin = request.headers.origin
+    if (!origin) return
+    const own = `https://${request.headers.host ?? ''}`
+    if (origin !== own && !settings.allowedOrigins.includes(origin)) {
+      throw new ApiError(403, 'ERR_ORIGIN_NOT_ALLOWED', 'This origin may not call the API.')
+    }
+  })
+
+  // The kill switch's signal on every response while an incident is open.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (currentIncident(db)) reply.header(MAINTENANCE_HEADER, '1')
+    return payload
+  })
+
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    const { statusCode, body } = toErrorResponse(error)
+    if (statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    reply.status(statusCode).send(body)
+  })
+  app.setNotFoundHandler((_request, reply) => {
+    const body: ApiErrorBody = { error: { code: 'ERR_NOT_FOUND', message: 'No such route.' } }
+    reply.status(404).send(body)
+  })
+
+  await app.register(publicRoutes, { db, now })
+  return app
+}
+
+function toErrorResponse(error: FastifyError | ApiError): {
+  statusCode: number
+  body: ApiErrorBody
+} {
+  if (error instanceof ApiError) {
+    return {
+      statusCode: error.statusCode,
+      body: { error: { code: error.code, message: error.message } },
+    }
+  }
+  if ((error as FastifyError).validation) {
+    return { statusCode: 400, body: { error: { code: 'ERR_VALIDATION', message: error.message } } }
+  }
+  switch ((error as FastifyError).code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        statusCode: 413,
+        body: { error: { code: 'ERR_BODY_TOO_LARGE', message: 'The body is too large.' } },
+      }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return {
+        statusCode: 400,
+        body: { error: { code: 'ERR_BAD_BODY', message: 'The body must be JSON.' } },
+      }
+  }
+  if (error instanceof SyntaxError) {
+    return {
+      statusCode: 400,
+      body: { error: { code: 'ERR_BAD_BODY', message: 'The body is not valid JSON.' } },
+    }
+  }
+  return {
+    statusCode: 500,
+    body: { error: { code: 'ERR_INTERNAL', message: 'Something went wrong on our side.' } },
+  }
+}
+
+/** The URL as it may be logged: coordinates replaced, everything else kept. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:lat|lon|latitude|longitude)=)[^&#]*/gi, '$1[redacted]')
+}
