@@ -46,13 +46,18 @@ export interface OpenIncident {
   retryAfterSeconds: number
 }
 
+// Compiled once per database: the kill switch runs this query on every response.
+const openIncidentQueries = new WeakMap<Db, Database.Statement>()
+
 /** The incident currently open, if any (the kill switch reads this on every request). */
 export function currentIncident(db: Db): OpenIncident | undefined {
-  const row = db
-    .prepare(
+  let query = openIncidentQueries.get(db)
+  if (!query) {
+    query = db.prepare(
       `SELECT id, message, started_at AS startedAt, retry_after_seconds AS retryAfterSeconds
          FROM incidents WHERE ended_at IS NULL ORDER BY started_at DESC LIMIT 1`,
     )
-    .get() as OpenIncident | undefined
-  return row
+    openIncidentQueries.set(db, query)
+  }
+  return query.get() as OpenIncident | undefined
 }
