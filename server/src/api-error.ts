@@ -19,6 +19,32 @@ export type ApiErrorCode =
   | 'ERR_RATE_LIMITED'
   /** A browser origin that is not allowed by settings. */
   | 'ERR_ORIGIN_NOT_ALLOWED'
+  /** A route that needs a session got no `authorization: Bearer <token>`. */
+  | 'ERR_AUTH_REQUIRED'
+  /** The session token is unknown (never issued, logged out, or its user erased). */
+  | 'ERR_SESSION_INVALID'
+  /** The session token has expired: log in again. */
+  | 'ERR_SESSION_EXPIRED'
+  /** Signing headers missing or malformed, or the HMAC does not match the request as received. */
+  | 'ERR_SIGNATURE_INVALID'
+  /** `x-timestamp` is more than 5 minutes from the server's clock. */
+  | 'ERR_CLOCK_SKEW'
+  /** This nonce was already used with this session: a replayed request. */
+  | 'ERR_NONCE_REPLAYED'
+  /** WeChat (or the development stand-in) did not accept the login code. */
+  | 'ERR_LOGIN_CODE_INVALID'
+  /** WeChat's login service could not be reached or answered something unexpected. */
+  | 'ERR_WECHAT_UNAVAILABLE'
+  /** The configured weather provider failed or answered something unexpected. */
+  | 'ERR_WEATHER_UPSTREAM'
+  /** An admin route without a valid, unexpired admin token. */
+  | 'ERR_ADMIN_AUTH_REQUIRED'
+  /** Wrong admin password. */
+  | 'ERR_ADMIN_LOGIN_FAILED'
+  /** An incident is already open; end it first. */
+  | 'ERR_INCIDENT_ALREADY_OPEN'
+  /** There is no open incident to end. */
+  | 'ERR_NO_OPEN_INCIDENT'
   /** Anything unexpected. Details are logged (redacted), never sent. */
   | 'ERR_INTERNAL'
 

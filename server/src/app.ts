@@ -1,11 +1,26 @@
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import { join } from 'node:path'
 import { MAINTENANCE_HEADER } from '../../src/services/api-contract'
+import { Admin } from './admin'
 import { ApiError, type ApiErrorBody } from './api-error'
-import { currentIncident, type Db } from './database'
+import type { ServerContext } from './context'
+import type { Db } from './database'
+import { fetchHttpClient, type HttpClient } from './http-client'
+import { Incidents } from './incidents'
+import { Monitor } from './monitor'
+import { MyData } from './my-data'
+import { ReplayGuard } from './replay-guard'
+import { adminRoutes } from './routes/admin'
 import { publicRoutes } from './routes/public'
+import { signedInRoutes } from './routes/signed-in'
+import { loadSecrets, type ServerSecrets } from './secrets'
+import { Sessions } from './sessions'
 import type { Settings } from './settings'
+import { serveWebBuild } from './web'
+import { devLoginExchange, wechatLoginExchange } from './wechat-login'
+import { weatherProviderFor } from './weather/providers'
 
 export interface AppOptions {
   settings: Settings
@@ -16,6 +31,10 @@ export interface AppOptions {
   now?: () => Date
   /** Where logs go; defaults to stdout. Tests capture them to check redaction. */
   logStream?: { write(line: string): void }
+  /** How the server calls WeChat and Open-Meteo; tests pass a fake that behaves like them. */
+  http?: HttpClient
+  /** Secrets; by default from settings, or made in the data folder in development. */
+  secrets?: ServerSecrets
 }
 
 /** Largest request body any route accepts. Bigger bodies get ERR_BODY_TOO_LARGE. */
@@ -26,8 +45,15 @@ export const REDACTED_LOG_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-signature"]',
-  'req.headers["x-session-token"]',
   'res.headers["set-cookie"]',
+  'password',
+  'token',
+  'signingKey',
+  'openid',
+  '*.password',
+  '*.token',
+  '*.signingKey',
+  '*.openid',
 ]
 
 /**
@@ -37,12 +63,30 @@ export const REDACTED_LOG_PATHS = [
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { settings, db } = options
   const now = options.now ?? (() => new Date())
+  const http = options.http ?? fetchHttpClient
+  const secrets = options.secrets ?? loadSecrets(settings)
+  const replayGuard = new ReplayGuard(join(settings.dataDir, 'replay.db'))
+  const context: ServerContext = {
+    settings,
+    now,
+    replayGuard,
+    sessions: new Sessions(db, secrets.serverSecret, settings.sessionTtlSeconds, now),
+    incidents: new Incidents(db, now),
+    monitor: new Monitor(db),
+    admin: new Admin(db, secrets.adminPasswordHash, now),
+    myData: new MyData(db, now),
+    login: settings.wechat
+      ? wechatLoginExchange(settings.wechat, http)
+      : devLoginExchange(secrets.serverSecret),
+    weather: weatherProviderFor(settings.weatherProvider, http),
+  }
 
   const app = Fastify({
     https: options.https ? { cert: options.https.cert, key: options.https.key } : null,
     bodyLimit: BODY_LIMIT_BYTES,
-    // Validation rejects what it does not know instead of silently dropping it.
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    // Validation rejects what it does not know instead of silently dropping it, and never
+    // coerces types: `{"code": 42}` is an error, not the string "42". (Query values are strings.)
+    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
     logger: {
       level: process.env.LOG_LEVEL ?? 'info',
       redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
@@ -59,7 +103,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => crypto.randomUUID(),
   })
 
-  await app.register(helmet, { global: true })
+  app.addHook('onClose', async () => replayGuard.close())
+
+  // JSON bodies are kept as received as well as parsed: a signature covers the exact bytes.
+  app.decorateRequest('session', null)
+  app.decorateRequest('rawBody', undefined)
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    request.rawBody = body as Buffer
+    parseJson(request, (body as Buffer).toString('utf8'), done)
+  })
+
+  const web = await serveWebBuild(app, settings.webRoot)
+  await app.register(helmet, {
+    global: true,
+    // The H5 page runs one small inline script (Taro's rem sizing): allowed by its hash only.
+    contentSecurityPolicy: {
+      directives: { scriptSrc: ["'self'", ...web.inlineScriptHashes] },
+    },
+  })
   await app.register(rateLimit, {
     max: settings.rateLimitPerMinute,
     timeWindow: '1 minute',
@@ -83,7 +146,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // The kill switch's signal on every response while an incident is open.
   app.addHook('onSend', async (_request, reply, payload) => {
-    if (currentIncident(db)) reply.header(MAINTENANCE_HEADER, '1')
+    if (context.incidents.current()) reply.header(MAINTENANCE_HEADER, '1')
     return payload
   })
 
@@ -97,7 +160,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.status(404).send(body)
   })
 
-  await app.register(publicRoutes, { db, now })
+  await app.register(publicRoutes, { context })
+  await app.register(signedInRoutes, { context })
+  await app.register(adminRoutes, { context })
   return app
 }
 

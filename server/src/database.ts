@@ -27,6 +27,62 @@ const MIGRATIONS: string[] = [
      ended_at TEXT,
      retry_after_seconds INTEGER NOT NULL DEFAULT 300
    )`,
+  // Users are known only by an HMAC of their openid; everything else about them hangs off the
+  // user row and goes with it (ON DELETE CASCADE) when they erase their data.
+  `CREATE TABLE users (
+     id TEXT PRIMARY KEY,
+     openid_hmac TEXT NOT NULL UNIQUE,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE sessions (
+     token_sha256 TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     created_at TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX sessions_by_user ON sessions(user_id);
+   CREATE TABLE consents (
+     id INTEGER PRIMARY KEY,
+     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+     policy_version TEXT NOT NULL,
+     decision TEXT NOT NULL CHECK (decision IN ('agreed', 'withdrawn')),
+     decided_at TEXT NOT NULL
+   );
+   CREATE INDEX consents_by_user ON consents(user_id);
+   CREATE TABLE error_groups (
+     fingerprint TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     message TEXT NOT NULL,
+     top_frame TEXT NOT NULL,
+     first_seen TEXT NOT NULL,
+     last_seen TEXT NOT NULL,
+     count INTEGER NOT NULL
+   );
+   CREATE TABLE error_reports (
+     id INTEGER PRIMARY KEY,
+     fingerprint TEXT NOT NULL REFERENCES error_groups(fingerprint),
+     user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+     kind TEXT NOT NULL,
+     message TEXT NOT NULL,
+     stack TEXT NOT NULL,
+     page TEXT NOT NULL,
+     app_version TEXT NOT NULL,
+     occurred_at TEXT NOT NULL,
+     received_at TEXT NOT NULL
+   );
+   CREATE INDEX error_reports_by_user ON error_reports(user_id);
+   CREATE TABLE admin_tokens (
+     token_sha256 TEXT PRIMARY KEY,
+     created_at TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE TABLE audit_log (
+     id INTEGER PRIMARY KEY,
+     at TEXT NOT NULL,
+     action TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     detail TEXT NOT NULL
+   );`,
 ]
 
 function migrate(db: Db): void {
@@ -37,27 +93,4 @@ function migrate(db: Db): void {
       db.pragma(`user_version = ${i + 1}`)
     })()
   }
-}
-
-export interface OpenIncident {
-  id: string
-  message: string
-  startedAt: string
-  retryAfterSeconds: number
-}
-
-// Compiled once per database: the kill switch runs this query on every response.
-const openIncidentQueries = new WeakMap<Db, Database.Statement>()
-
-/** The incident currently open, if any (the kill switch reads this on every request). */
-export function currentIncident(db: Db): OpenIncident | undefined {
-  let query = openIncidentQueries.get(db)
-  if (!query) {
-    query = db.prepare(
-      `SELECT id, message, started_at AS startedAt, retry_after_seconds AS retryAfterSeconds
-         FROM incidents WHERE ended_at IS NULL ORDER BY started_at DESC LIMIT 1`,
-    )
-    openIncidentQueries.set(db, query)
-  }
-  return query.get() as OpenIncident | undefined
 }

@@ -17,6 +17,20 @@ export interface Settings {
   rateLimitPerMinute: number
   /** Where the H5 build is served from at `/`, if it exists. */
   webRoot: string
+  /** NODE_ENV=production: every secret below must come from the environment. */
+  production: boolean
+  /** WeChat appid and secret; without them a local stand-in replaces `jscode2session`. */
+  wechat: { appId: string; appSecret: string } | undefined
+  /** bcrypt hash of the admin password; without it (development only) one is made in dataDir. */
+  adminPasswordHash: string | undefined
+  /** Key for hashing openids and deriving signing keys; without it (development only) made in dataDir. */
+  serverSecret: string | undefined
+  /** Where weather comes from: the embedded deterministic model, or Open-Meteo (no key needed). */
+  weatherProvider: 'embedded' | 'open-meteo'
+  /** Lifetime of a user session, in seconds. */
+  sessionTtlSeconds: number
+  /** Error-report batches one session may send per minute. */
+  monitorBatchesPerMinute: number
 }
 
 export class SettingsError extends Error {
@@ -62,8 +76,84 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     }
   }
 
+  const production = env.NODE_ENV === 'production'
+
+  let wechat: Settings['wechat']
+  const appId = env.WECHAT_APPID
+  const appSecret = env.WECHAT_SECRET
+  if (appId && appSecret) {
+    if (!/^wx[0-9a-f]{16}$/.test(appId)) {
+      problems.push('WECHAT_APPID must look like wx followed by 16 hex digits')
+    }
+    if (!/^[0-9a-f]{32}$/.test(appSecret)) problems.push('WECHAT_SECRET must be 32 hex digits')
+    wechat = { appId, appSecret }
+  } else if (appId || appSecret) {
+    problems.push('WECHAT_APPID and WECHAT_SECRET must be set together')
+  }
+
+  const adminPasswordHash = env.ADMIN_PASSWORD_HASH || undefined
+  if (adminPasswordHash !== undefined) {
+    const match = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/.exec(adminPasswordHash)
+    if (!match) {
+      problems.push('ADMIN_PASSWORD_HASH must be a bcrypt hash ($2b$12$...), not a password')
+    } else if (Number(match[1]) < 10) {
+      problems.push('ADMIN_PASSWORD_HASH must use a bcrypt cost of at least 10')
+    }
+  }
+
+  const serverSecret = env.SERVER_SECRET || undefined
+  if (serverSecret !== undefined && serverSecret.length < 32) {
+    problems.push('SERVER_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)')
+  }
+
+  const weatherProvider = env.WEATHER_PROVIDER ?? 'embedded'
+  if (weatherProvider !== 'embedded' && weatherProvider !== 'open-meteo') {
+    problems.push(`WEATHER_PROVIDER must be "embedded" or "open-meteo", got "${weatherProvider}"`)
+  }
+
+  const sessionTtlSeconds = integer(
+    env.SESSION_TTL_SECONDS,
+    2 * 60 * 60,
+    'SESSION_TTL_SECONDS',
+    60,
+    30 * 24 * 60 * 60,
+    problems,
+  )
+  const monitorBatchesPerMinute = integer(
+    env.MONITOR_BATCHES_PER_MINUTE,
+    30,
+    'MONITOR_BATCHES_PER_MINUTE',
+    1,
+    100_000,
+    problems,
+  )
+
+  if (production) {
+    // Development conveniences (self-signed certificate, secrets made on first start, the login
+    // stand-in) must never reach production by accident.
+    if (!tls) problems.push('production needs TLS_CERT_FILE and TLS_KEY_FILE')
+    if (!wechat) problems.push('production needs WECHAT_APPID and WECHAT_SECRET')
+    if (!adminPasswordHash) problems.push('production needs ADMIN_PASSWORD_HASH')
+    if (!serverSecret) problems.push('production needs SERVER_SECRET')
+  }
+
   if (problems.length) throw new SettingsError(problems)
-  return { host, port, dataDir, tls, allowedOrigins, rateLimitPerMinute, webRoot }
+  return {
+    host,
+    port,
+    dataDir,
+    tls,
+    allowedOrigins,
+    rateLimitPerMinute,
+    webRoot,
+    production,
+    wechat,
+    adminPasswordHash,
+    serverSecret,
+    weatherProvider: weatherProvider as Settings['weatherProvider'],
+    sessionTtlSeconds,
+    monitorBatchesPerMinute,
+  }
 }
 
 function absolute(path: string): string {

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { currentIncident, openDatabase } from '../src/database'
+import { openDatabase } from '../src/database'
+import { Incidents } from '../src/incidents'
 import { readSettings } from '../src/settings'
 import { loadTls } from '../src/tls'
 
@@ -50,7 +51,7 @@ test('the database is created in WAL mode and keeps its data across reopening', 
   )
   db.close()
   const again = openDatabase(file)
-  expect(currentIncident(again)).toEqual({
+  expect(new Incidents(again).current()).toEqual({
     id: 'inc-9',
     message: '维护',
     startedAt: '2026-11-25T00:00:00Z',

@@ -2,7 +2,7 @@ import { readSettings, SettingsError } from '../src/settings'
 import { startTestServer } from './test-server'
 
 test('past the per-minute limit: 429 ERR_RATE_LIMITED with retry-after', async () => {
-  const server = await startTestServer({ RATE_LIMIT_PER_MINUTE: '3' })
+  const server = await startTestServer({ env: { RATE_LIMIT_PER_MINUTE: '3' } })
   try {
     const statuses: number[] = []
     let last

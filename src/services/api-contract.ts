@@ -8,6 +8,11 @@ export const API_ROUTES = {
   weather: '/v1/weather',
   cities: '/v1/cities',
   status: '/v1/status',
+  session: '/v1/session',
+  monitorErrors: '/v1/monitor/errors',
+  consent: '/v1/me/consent',
+  myData: '/v1/me/data',
+  me: '/v1/me',
 } as const
 
 /** Header on every API response while an incident is open (the kill switch). */
@@ -75,6 +80,8 @@ export interface WeatherResponse {
   updatedAt: string
   /** Where the data came from, shown to the user. */
   source: 'local' | 'server'
+  /** Credit the data's licence requires (e.g. Open-Meteo's CC BY 4.0), when there is one. */
+  attribution?: string
 }
 
 export interface CitySearchRequest {
@@ -97,4 +104,71 @@ export interface StatusResponse {
   since?: string
   /** Suggested seconds before checking again. */
   retryAfterSeconds?: number
+}
+
+/** `POST /v1/session`: exchange a `wx.login` code for a session. */
+export interface SessionRequest {
+  code: string
+}
+
+export interface SessionResponse {
+  /** Opaque; sent as `authorization: Bearer <token>`. Keep it in secure storage only. */
+  token: string
+  /** Hex HMAC-SHA256 key for request signing (docs/request-signing.md). Secure storage only. */
+  signingKey: string
+  /** ISO 8601; sign in again before this. */
+  expiresAt: string
+  /** The server's clock, so the app can correct its timestamps for signing. */
+  serverTime: string
+}
+
+export type ErrorReportKind = 'error' | 'unhandledrejection' | 'pagenotfound' | 'boundary'
+
+/** One report in `POST /v1/monitor/errors`; the app scrubs it, and the server scrubs again. */
+export interface ErrorReport {
+  kind: ErrorReportKind
+  message: string
+  stack?: string
+  page?: string
+  appVersion?: string
+  /** ISO 8601 time it happened on the device. */
+  occurredAt: string
+}
+
+/** At most MAX_REPORTS_PER_BATCH reports per request. */
+export interface ErrorReportBatch {
+  reports: ErrorReport[]
+}
+
+export const MAX_REPORTS_PER_BATCH = 20
+
+export interface ErrorReportReceipt {
+  accepted: number
+  /** The group each report was filed under, in order. */
+  fingerprints: string[]
+}
+
+/** `POST /v1/me/consent`: record a decision about a privacy-policy version. */
+export interface ConsentRequest {
+  policyVersion: string
+  decision: 'agreed' | 'withdrawn'
+}
+
+export interface ConsentRecord extends ConsentRequest {
+  /** Server time of the decision. */
+  decidedAt: string
+}
+
+/** `GET /v1/me/data`: everything the server holds about the signed-in user. */
+export interface MyDataExport {
+  exportedAt: string
+  user: { id: string; createdAt: string; openidHmac: string }
+  consents: ConsentRecord[]
+  sessions: Array<{ createdAt: string; expiresAt: string }>
+  errorReports: Array<Omit<ErrorReport, 'stack'> & { stack: string; receivedAt: string }>
+}
+
+/** `DELETE /v1/me`: what was erased. */
+export interface ErasureReceipt {
+  erased: { users: number; sessions: number; consents: number; errorReports: number }
 }

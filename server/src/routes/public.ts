@@ -6,20 +6,22 @@ import {
   type WeatherResponse,
 } from '../../../src/services/api-contract'
 import { findCity, nearestCity, searchCities } from '../../../src/services/city-list'
-import { forecastFor } from '../../../src/services/local-weather-provider'
 import { ApiError } from '../api-error'
-import { currentIncident, type Db } from '../database'
+import { acceptSession } from '../auth'
+import type { ServerContext } from '../context'
 
 /**
  * Routes that need no session: the kill-switch status, city search and weather. Weather and
  * cities share their data and logic with the app (src/services), so both sides agree.
+ * Weather also accepts a signed request (the app signs everything once signed in): a request
+ * that carries a session is verified fully, never downgraded to anonymous.
  */
-export const publicRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = async (
+export const publicRoutes: FastifyPluginAsync<{ context: ServerContext }> = async (
   app,
-  { db, now },
+  { context },
 ) => {
   app.get(API_ROUTES.status, async (): Promise<StatusResponse> => {
-    const incident = currentIncident(db)
+    const incident = context.incidents.current()
     if (!incident) return { maintenance: false }
     return {
       maintenance: true,
@@ -30,7 +32,7 @@ export const publicRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
     }
   })
 
-  app.get<{ Querystring: { q?: string; limit?: number } }>(
+  app.get<{ Querystring: { q?: string; limit?: string } }>(
     API_ROUTES.cities,
     {
       schema: {
@@ -39,19 +41,21 @@ export const publicRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
           additionalProperties: false,
           properties: {
             q: { type: 'string', maxLength: 40 },
-            limit: { type: 'integer', minimum: 1, maximum: 100 },
+            // Query values arrive as text and are not coerced: 1 to 100, digits only.
+            limit: { type: 'string', pattern: '^(100|[1-9][0-9]?)$' },
           },
         },
       },
     },
     async (request): Promise<CitySearchResponse> => ({
-      cities: searchCities(request.query.q ?? '', request.query.limit ?? 20),
+      cities: searchCities(request.query.q ?? '', Number(request.query.limit ?? 20)),
     }),
   )
 
   app.get<{ Querystring: { cityId?: string; lat?: string; lon?: string } }>(
     API_ROUTES.weather,
     {
+      preHandler: acceptSession(context),
       schema: {
         // Coordinates stay strings here so their precision can be checked as sent.
         querystring: {
@@ -73,7 +77,7 @@ export const publicRoutes: FastifyPluginAsync<{ db: Db; now: () => Date }> = asy
           ? findCity(cityId)
           : nearestCity(coordinate(lat, 90), coordinate(lon, 180))
       if (!city) throw new ApiError(404, 'ERR_CITY_NOT_FOUND', 'No city with that id.')
-      return { ...forecastFor(city, now()), source: 'server' }
+      return context.weather.forecast(city, context.now())
     },
   )
 }

@@ -1,0 +1,83 @@
+import type {
+  ConsentRecord,
+  ConsentRequest,
+  ErasureReceipt,
+  MyDataExport,
+} from '../../src/services/api-contract'
+import type { Db } from './database'
+
+/**
+ * The signed-in user's rights over what the server holds: record consent decisions, export
+ * everything, erase everything. Everything about a user hangs off their row, so the export
+ * reads the same tables the erasure empties (a test checks both against the schema).
+ */
+export class MyData {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date,
+  ) {}
+
+  recordConsent(userId: string, request: ConsentRequest): ConsentRecord {
+    const record = { ...request, decidedAt: this.now().toISOString() }
+    this.db
+      .prepare(
+        'INSERT INTO consents (user_id, policy_version, decision, decided_at) VALUES (?, ?, ?, ?)',
+      )
+      .run(userId, record.policyVersion, record.decision, record.decidedAt)
+    return record
+  }
+
+  export(userId: string): MyDataExport {
+    const db = this.db
+    const user = db
+      .prepare(
+        'SELECT id, created_at AS createdAt, openid_hmac AS openidHmac FROM users WHERE id = ?',
+      )
+      .get(userId) as MyDataExport['user']
+    const consents = db
+      .prepare(
+        `SELECT policy_version AS policyVersion, decision, decided_at AS decidedAt
+           FROM consents WHERE user_id = ? ORDER BY id`,
+      )
+      .all(userId) as ConsentRecord[]
+    const sessions = (
+      db
+        .prepare(
+          'SELECT created_at AS createdAt, expires_at AS expiresAt FROM sessions WHERE user_id = ? ORDER BY created_at',
+        )
+        .all(userId) as Array<{ createdAt: string; expiresAt: number }>
+    ).map((row) => ({ createdAt: row.createdAt, expiresAt: new Date(row.expiresAt).toISOString() }))
+    const errorReports = db
+      .prepare(
+        `SELECT kind, message, stack, page, app_version AS appVersion, occurred_at AS occurredAt,
+                received_at AS receivedAt
+           FROM error_reports WHERE user_id = ? ORDER BY id`,
+      )
+      .all(userId) as MyDataExport['errorReports']
+    return { exportedAt: this.now().toISOString(), user, consents, sessions, errorReports }
+  }
+
+  /**
+   * Erase the user and everything linked to them, in one transaction. Error groups keep their
+   * counts: they are aggregates that no longer point to anyone.
+   */
+  erase(userId: string): ErasureReceipt {
+    const db = this.db
+    return db.transaction((): ErasureReceipt => {
+      const count = (table: string) =>
+        (
+          db.prepare(`SELECT count(*) AS n FROM ${table} WHERE user_id = ?`).get(userId) as {
+            n: number
+          }
+        ).n
+      const erased = {
+        users: 0,
+        sessions: count('sessions'),
+        consents: count('consents'),
+        errorReports: count('error_reports'),
+      }
+      erased.users = db.prepare('DELETE FROM users WHERE id = ?').run(userId).changes
+      return { erased }
+    })()
+  }
+}

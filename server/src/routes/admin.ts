@@ -1,0 +1,104 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { ServerContext } from '../context'
+
+/** Admin login attempts allowed per address per minute (bcrypt makes each one slow too). */
+export const ADMIN_LOGINS_PER_MINUTE = 10
+
+export const ADMIN_ROUTES = {
+  login: '/v1/admin/login',
+  incidents: '/v1/admin/incidents',
+  endIncident: '/v1/admin/incidents/end',
+  errorGroups: '/v1/admin/error-groups',
+  audit: '/v1/admin/audit',
+} as const
+
+/**
+ * Operator routes: sign in with the admin password, open and close incidents (the kill switch),
+ * read error groups and the audit log. Every call is audited, refused ones included.
+ */
+export const adminRoutes: FastifyPluginAsync<{ context: ServerContext }> = async (
+  app,
+  { context },
+) => {
+  const { admin, incidents, monitor } = context
+  const authorised = (action: string) => async (request: FastifyRequest) =>
+    admin.verify(request.headers.authorization, action)
+  // A refused action (e.g. opening a second incident) is audited with its error code.
+  const audited = <T>(action: string, run: () => T): T => {
+    try {
+      return run()
+    } catch (error) {
+      admin.audit(action, 'refused', { code: (error as { code?: string }).code ?? 'ERR_INTERNAL' })
+      throw error
+    }
+  }
+
+  app.post<{ Body: { password: string } }>(
+    ADMIN_ROUTES.login,
+    {
+      config: { rateLimit: { max: ADMIN_LOGINS_PER_MINUTE, timeWindow: '1 minute' } },
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['password'],
+          properties: { password: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+      },
+    },
+    async (request) => admin.login(request.body.password),
+  )
+
+  app.post<{ Body: { message: string; retryAfterSeconds?: number } }>(
+    ADMIN_ROUTES.incidents,
+    {
+      preHandler: authorised('incident.start'),
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['message'],
+          properties: {
+            // Shown to every user on the maintenance screen: plain text, one paragraph.
+            message: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              pattern: '^[^\\u0000-\\u001f<>]+$',
+            },
+            retryAfterSeconds: { type: 'integer', minimum: 10, maximum: 86_400 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const incident = audited('incident.start', () =>
+        incidents.open(request.body.message.trim(), request.body.retryAfterSeconds ?? 300),
+      )
+      admin.audit('incident.start', 'ok', { incidentId: incident.id, message: incident.message })
+      reply.status(201)
+      return { incident }
+    },
+  )
+
+  app.post(ADMIN_ROUTES.endIncident, { preHandler: authorised('incident.end') }, async () => {
+    const incident = audited('incident.end', () => incidents.end())
+    admin.audit('incident.end', 'ok', { incidentId: incident.id })
+    return { incident }
+  })
+
+  app.get(ADMIN_ROUTES.incidents, { preHandler: authorised('incidents.list') }, async () => {
+    admin.audit('incidents.list', 'ok', {})
+    return { incidents: incidents.recent() }
+  })
+
+  app.get(ADMIN_ROUTES.errorGroups, { preHandler: authorised('error-groups.list') }, async () => {
+    admin.audit('error-groups.list', 'ok', {})
+    return { groups: monitor.groups() }
+  })
+
+  app.get(ADMIN_ROUTES.audit, { preHandler: authorised('audit.list') }, async () => {
+    admin.audit('audit.list', 'ok', {})
+    return { entries: admin.auditLog() }
+  })
+}

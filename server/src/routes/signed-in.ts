@@ -1,0 +1,150 @@
+import type { FastifyPluginAsync } from 'fastify'
+import {
+  API_ROUTES,
+  MAX_REPORTS_PER_BATCH,
+  type ConsentRecord,
+  type ConsentRequest,
+  type ErasureReceipt,
+  type ErrorReportBatch,
+  type ErrorReportReceipt,
+  type MyDataExport,
+  type SessionRequest,
+  type SessionResponse,
+} from '../../../src/services/api-contract'
+import { requireSession } from '../auth'
+import type { ServerContext } from '../context'
+import { sha256 } from '../sessions'
+
+/** Error-report batches may be larger than other bodies: 20 reports with stacks. */
+export const MONITOR_BODY_LIMIT_BYTES = 64 * 1024
+
+/**
+ * The signed-in user's routes: the WeChat login exchange, logout, error-report intake and the
+ * data rights (consent, export, erase). All but the login need a signed request.
+ */
+export const signedInRoutes: FastifyPluginAsync<{ context: ServerContext }> = async (
+  app,
+  { context },
+) => {
+  const signed = requireSession(context)
+
+  app.post<{ Body: SessionRequest }>(
+    API_ROUTES.session,
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['code'],
+          properties: {
+            code: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' },
+          },
+        },
+      },
+    },
+    async (request, reply): Promise<SessionResponse> => {
+      const openid = await context.login.openidFor(request.body.code)
+      const session = context.sessions.signIn(openid)
+      reply.status(201)
+      return { ...session, serverTime: context.now().toISOString() }
+    },
+  )
+
+  // Logout: the token stops working at once.
+  app.delete(API_ROUTES.session, { preHandler: signed }, async (request, reply) => {
+    context.sessions.end(request.session!.tokenSha256)
+    reply.status(204).send()
+  })
+
+  app.post<{ Body: ErrorReportBatch }>(
+    API_ROUTES.monitorErrors,
+    {
+      bodyLimit: MONITOR_BODY_LIMIT_BYTES,
+      // Per session, not per address: one noisy install cannot crowd out the others.
+      config: {
+        rateLimit: {
+          max: context.settings.monitorBatchesPerMinute,
+          timeWindow: '1 minute',
+          keyGenerator: (request) =>
+            `monitor:${sha256(String(request.headers.authorization ?? request.ip))}`,
+        },
+      },
+      preHandler: signed,
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['reports'],
+          properties: {
+            reports: {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_REPORTS_PER_BATCH,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['kind', 'message', 'occurredAt'],
+                properties: {
+                  kind: { enum: ['error', 'unhandledrejection', 'pagenotfound', 'boundary'] },
+                  message: { type: 'string', maxLength: 1000 },
+                  stack: { type: 'string', maxLength: 4000 },
+                  page: { type: 'string', maxLength: 200 },
+                  appVersion: { type: 'string', maxLength: 32, pattern: '^[0-9A-Za-z.+-]*$' },
+                  occurredAt: {
+                    type: 'string',
+                    maxLength: 40,
+                    pattern: '^\\d{4}-\\d{2}-\\d{2}T[0-9:.]+(Z|[+-]\\d{2}:\\d{2})$',
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request, reply): Promise<ErrorReportReceipt> => {
+      const receipt = context.monitor.ingest(
+        request.body.reports,
+        request.session!.userId,
+        context.now(),
+      )
+      reply.status(202)
+      return receipt
+    },
+  )
+
+  app.post<{ Body: ConsentRequest }>(
+    API_ROUTES.consent,
+    {
+      preHandler: signed,
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['policyVersion', 'decision'],
+          properties: {
+            policyVersion: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 20,
+              pattern: '^[0-9A-Za-z.-]+$',
+            },
+            decision: { enum: ['agreed', 'withdrawn'] },
+          },
+        },
+      },
+    },
+    async (request, reply): Promise<ConsentRecord> => {
+      reply.status(201)
+      return context.myData.recordConsent(request.session!.userId, request.body)
+    },
+  )
+
+  app.get(API_ROUTES.myData, { preHandler: signed }, async (request): Promise<MyDataExport> =>
+    context.myData.export(request.session!.userId),
+  )
+
+  app.delete(API_ROUTES.me, { preHandler: signed }, async (request): Promise<ErasureReceipt> =>
+    context.myData.erase(request.session!.userId),
+  )
+}

@@ -1,0 +1,91 @@
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
+import type { Db } from './database'
+
+/** What `POST /v1/session` hands the app. The token and signing key are shown exactly once. */
+export interface IssuedSession {
+  token: string
+  /** Hex of 32 bytes: the HMAC-SHA256 key for request signing (docs/request-signing.md). */
+  signingKey: string
+  expiresAt: string
+}
+
+export interface FoundSession {
+  tokenSha256: string
+  userId: string
+  expiresAt: number
+}
+
+/**
+ * Users and their sessions. What the database holds is useless to someone who copies it:
+ * - users are keyed by HMAC-SHA256(server secret, openid), never the openid itself;
+ * - a session is stored as the SHA-256 of its token (a 256-bit random value, so a plain hash
+ *   cannot be brute-forced);
+ * - the signing key is not stored at all: it is HMAC-SHA256(server secret, token), recomputed
+ *   from the token the request presents.
+ */
+export class Sessions {
+  private readonly findUser
+  private readonly insertUser
+  private readonly insertSession
+  private readonly selectSession
+  private readonly deleteSession
+
+  constructor(
+    db: Db,
+    private readonly secret: Buffer,
+    private readonly ttlSeconds: number,
+    private readonly now: () => Date,
+  ) {
+    this.findUser = db.prepare('SELECT id FROM users WHERE openid_hmac = ?')
+    this.insertUser = db.prepare('INSERT INTO users (id, openid_hmac, created_at) VALUES (?, ?, ?)')
+    this.insertSession = db.prepare(
+      'INSERT INTO sessions (token_sha256, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+    )
+    this.selectSession = db.prepare(
+      `SELECT token_sha256 AS tokenSha256, user_id AS userId, expires_at AS expiresAt
+         FROM sessions WHERE token_sha256 = ?`,
+    )
+    this.deleteSession = db.prepare('DELETE FROM sessions WHERE token_sha256 = ?')
+  }
+
+  /** The HMAC under which an openid is stored (also what tests search the database for). */
+  openidHmac(openid: string): string {
+    return createHmac('sha256', this.secret).update(`openid\0${openid}`).digest('hex')
+  }
+
+  /** Start a session for a WeChat user, creating the user row on first sign-in. */
+  signIn(openid: string): IssuedSession {
+    const openidHmac = this.openidHmac(openid)
+    const now = this.now()
+    const existing = this.findUser.get(openidHmac) as { id: string } | undefined
+    const userId = existing?.id ?? `usr-${randomUUID()}`
+    if (!existing) this.insertUser.run(userId, openidHmac, now.toISOString())
+
+    const token = randomBytes(32).toString('base64url')
+    const expiresAt = now.getTime() + this.ttlSeconds * 1000
+    this.insertSession.run(sha256(token), userId, now.toISOString(), expiresAt)
+    return {
+      token,
+      signingKey: this.signingKeyFor(token),
+      expiresAt: new Date(expiresAt).toISOString(),
+    }
+  }
+
+  /** The session a token belongs to (expired ones included: the caller decides). */
+  find(token: string): FoundSession | undefined {
+    return this.selectSession.get(sha256(token)) as FoundSession | undefined
+  }
+
+  signingKeyFor(token: string): string {
+    return createHmac('sha256', this.secret).update(`signing-key\0${token}`).digest('hex')
+  }
+
+  /** Log out: the token stops working at once. */
+  end(tokenSha256: string): void {
+    this.deleteSession.run(tokenSha256)
+  }
+}
+
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex')
+}

@@ -1,0 +1,23 @@
+import type { City, WeatherResponse } from '../../../src/services/api-contract'
+import { forecastFor } from '../../../src/services/local-weather-provider'
+import type { HttpClient } from '../http-client'
+import { openMeteoProvider } from './open-meteo'
+
+/** Where the server gets weather for a city. */
+export interface ServerWeatherProvider {
+  forecast(city: City, now: Date): Promise<WeatherResponse>
+}
+
+/** The default: the same deterministic model the app uses offline, no network needed. */
+export const embeddedProvider: ServerWeatherProvider = {
+  async forecast(city, now) {
+    return { ...forecastFor(city, now), source: 'server' }
+  },
+}
+
+export function weatherProviderFor(
+  name: 'embedded' | 'open-meteo',
+  http: HttpClient,
+): ServerWeatherProvider {
+  return name === 'open-meteo' ? openMeteoProvider(http) : embeddedProvider
+}
