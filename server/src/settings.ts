@@ -31,6 +31,8 @@ export interface Settings {
   sessionTtlSeconds: number
   /** Error-report batches one session may send per minute. */
   monitorBatchesPerMinute: number
+  /** Admin sign-in attempts per address per minute (right or wrong). */
+  adminLoginsPerMinute: number
 }
 
 export class SettingsError extends Error {
@@ -128,6 +130,15 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     problems,
   )
 
+  const adminLoginsPerMinute = integer(
+    env.ADMIN_LOGINS_PER_MINUTE,
+    10,
+    'ADMIN_LOGINS_PER_MINUTE',
+    1,
+    1000,
+    problems,
+  )
+
   if (production) {
     // Development conveniences (self-signed certificate, secrets made on first start, the login
     // stand-in) must never reach production by accident.
@@ -153,6 +164,7 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     weatherProvider: weatherProvider as Settings['weatherProvider'],
     sessionTtlSeconds,
     monitorBatchesPerMinute,
+    adminLoginsPerMinute,
   }
 }
 

@@ -1,9 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { ServerContext } from '../context'
 
-/** Admin login attempts allowed per address per minute (bcrypt makes each one slow too). */
-export const ADMIN_LOGINS_PER_MINUTE = 10
-
 export const ADMIN_ROUTES = {
   login: '/v1/admin/login',
   incidents: '/v1/admin/incidents',
@@ -36,7 +33,10 @@ export const adminRoutes: FastifyPluginAsync<{ context: ServerContext }> = async
   app.post<{ Body: { password: string } }>(
     ADMIN_ROUTES.login,
     {
-      config: { rateLimit: { max: ADMIN_LOGINS_PER_MINUTE, timeWindow: '1 minute' } },
+      // Per address (settings: ADMIN_LOGINS_PER_MINUTE, default 10); bcrypt makes each try slow too.
+      config: {
+        rateLimit: { max: context.settings.adminLoginsPerMinute, timeWindow: '1 minute' },
+      },
       schema: {
         body: {
           type: 'object',
@@ -52,7 +52,7 @@ export const adminRoutes: FastifyPluginAsync<{ context: ServerContext }> = async
   app.post<{ Body: { message: string; retryAfterSeconds?: number } }>(
     ADMIN_ROUTES.incidents,
     {
-      preHandler: authorised('incident.start'),
+      preValidation: authorised('incident.start'),
       schema: {
         body: {
           type: 'object',
@@ -81,23 +81,27 @@ export const adminRoutes: FastifyPluginAsync<{ context: ServerContext }> = async
     },
   )
 
-  app.post(ADMIN_ROUTES.endIncident, { preHandler: authorised('incident.end') }, async () => {
+  app.post(ADMIN_ROUTES.endIncident, { preValidation: authorised('incident.end') }, async () => {
     const incident = audited('incident.end', () => incidents.end())
     admin.audit('incident.end', 'ok', { incidentId: incident.id })
     return { incident }
   })
 
-  app.get(ADMIN_ROUTES.incidents, { preHandler: authorised('incidents.list') }, async () => {
+  app.get(ADMIN_ROUTES.incidents, { preValidation: authorised('incidents.list') }, async () => {
     admin.audit('incidents.list', 'ok', {})
     return { incidents: incidents.recent() }
   })
 
-  app.get(ADMIN_ROUTES.errorGroups, { preHandler: authorised('error-groups.list') }, async () => {
-    admin.audit('error-groups.list', 'ok', {})
-    return { groups: monitor.groups() }
-  })
+  app.get(
+    ADMIN_ROUTES.errorGroups,
+    { preValidation: authorised('error-groups.list') },
+    async () => {
+      admin.audit('error-groups.list', 'ok', {})
+      return { groups: monitor.groups() }
+    },
+  )
 
-  app.get(ADMIN_ROUTES.audit, { preHandler: authorised('audit.list') }, async () => {
+  app.get(ADMIN_ROUTES.audit, { preValidation: authorised('audit.list') }, async () => {
     admin.audit('audit.list', 'ok', {})
     return { entries: admin.auditLog() }
   })

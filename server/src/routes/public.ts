@@ -55,7 +55,7 @@ export const publicRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
   app.get<{ Querystring: { cityId?: string; lat?: string; lon?: string } }>(
     API_ROUTES.weather,
     {
-      preHandler: acceptSession(context),
+      preValidation: acceptSession(context),
       schema: {
         // Coordinates stay strings here so their precision can be checked as sent.
         querystring: {

@@ -51,7 +51,7 @@ export const signedInRoutes: FastifyPluginAsync<{ context: ServerContext }> = as
   )
 
   // Logout: the token stops working at once.
-  app.delete(API_ROUTES.session, { preHandler: signed }, async (request, reply) => {
+  app.delete(API_ROUTES.session, { preValidation: signed }, async (request, reply) => {
     context.sessions.end(request.session!.tokenSha256)
     reply.status(204).send()
   })
@@ -69,7 +69,7 @@ export const signedInRoutes: FastifyPluginAsync<{ context: ServerContext }> = as
             `monitor:${sha256(String(request.headers.authorization ?? request.ip))}`,
         },
       },
-      preHandler: signed,
+      preValidation: signed,
       schema: {
         body: {
           type: 'object',
@@ -116,7 +116,7 @@ export const signedInRoutes: FastifyPluginAsync<{ context: ServerContext }> = as
   app.post<{ Body: ConsentRequest }>(
     API_ROUTES.consent,
     {
-      preHandler: signed,
+      preValidation: signed,
       schema: {
         body: {
           type: 'object',
@@ -140,11 +140,11 @@ export const signedInRoutes: FastifyPluginAsync<{ context: ServerContext }> = as
     },
   )
 
-  app.get(API_ROUTES.myData, { preHandler: signed }, async (request): Promise<MyDataExport> =>
+  app.get(API_ROUTES.myData, { preValidation: signed }, async (request): Promise<MyDataExport> =>
     context.myData.export(request.session!.userId),
   )
 
-  app.delete(API_ROUTES.me, { preHandler: signed }, async (request): Promise<ErasureReceipt> =>
+  app.delete(API_ROUTES.me, { preValidation: signed }, async (request): Promise<ErasureReceipt> =>
     context.myData.erase(request.session!.userId),
   )
 }
