@@ -15,6 +15,8 @@ export type ApiErrorCode =
   | 'ERR_BODY_TOO_LARGE'
   /** The body is not valid JSON, or not JSON at all. */
   | 'ERR_BAD_BODY'
+  /** Not valid HTTP (answered before any route runs; the connection is closed). */
+  | 'ERR_BAD_REQUEST'
   /** Too many requests from this client; retry after the `retry-after` header. */
   | 'ERR_RATE_LIMITED'
   /** A browser origin that is not allowed by settings. */

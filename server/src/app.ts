@@ -101,6 +101,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     // Request ids are random per request; they say nothing about the user.
     genReqId: () => crypto.randomUUID(),
+    // Malformed HTTP never reaches a route; it still gets the one JSON error shape.
+    clientErrorHandler: (_error, socket) => {
+      if (!socket.writable) return
+      const body = JSON.stringify({
+        error: { code: 'ERR_BAD_REQUEST', message: 'The request is not valid HTTP.' },
+      } satisfies ApiErrorBody)
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      )
+    },
   })
 
   app.addHook('onClose', async () => replayGuard.close())

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http'
+import { connect as tlsConnect } from 'node:tls'
 import { findCity } from '../../src/services/city-list'
 import { redactUrl } from '../src/app'
 import { startTestServer, within, type TestServer } from './test-server'
@@ -136,6 +137,22 @@ describe('status and the maintenance header', () => {
 })
 
 describe('every response', () => {
+  test('malformed HTTP gets the JSON error shape too: 400 ERR_BAD_REQUEST', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: server.port, ca: server.ca }, () => {
+        socket.write('GET /v1/status HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n')
+      })
+      let text = ''
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')))
+      socket.on('end', () => resolve(text))
+      socket.on('error', reject)
+    })
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /)
+    expect(JSON.parse(raw.split('\r\n\r\n')[1])).toEqual({
+      error: { code: 'ERR_BAD_REQUEST', message: 'The request is not valid HTTP.' },
+    })
+  })
+
   test('unknown routes and methods answer ERR_NOT_FOUND as JSON', async () => {
     for (const [method, path] of [
       ['GET', '/v2/anything'],

@@ -27,6 +27,8 @@ export interface TestServer {
   app: FastifyInstance
   db: Db
   settings: Settings
+  /** The server's certificate (PEM), for clients that must trust it. */
+  ca: string
   /** Every log line the server wrote, parsed. */
   logs: string[]
   /** An HTTPS request that verifies the server's certificate (no `rejectUnauthorized: false`). */
@@ -150,6 +152,7 @@ export async function startTestServer(
     app,
     db,
     settings,
+    ca: tls.cert,
     logs,
     request(path, options = {}) {
       return new Promise((resolve, reject) => {
@@ -159,7 +162,14 @@ export async function startTestServer(
             port,
             path,
             method: options.method ?? 'GET',
-            headers: options.headers,
+            headers: {
+              ...(options.body !== undefined
+                ? { 'content-length': String(Buffer.byteLength(options.body)) }
+                : {}),
+              ...options.headers,
+            },
+            // A fresh connection per request: one test's bad request cannot break the next.
+            agent: false,
             ca: tls.cert,
           },
           (res) => {
