@@ -146,6 +146,7 @@ export async function startTestServer(
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as AddressInfo
 
+  const client = createTestClient({ port, ca: tls.cert, clock: options.clock })
   const server: TestServer = {
     url: `https://127.0.0.1:${port}`,
     port,
@@ -154,6 +155,29 @@ export async function startTestServer(
     settings,
     ca: tls.cert,
     logs,
+    ...client,
+    async close() {
+      await app.close()
+      db.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+  return server
+}
+
+export type TestClient = Pick<TestServer, 'request' | 'signIn' | 'signed'>
+
+/** An HTTPS client for a server on 127.0.0.1 that trusts only `ca` (no verification turned off). */
+export function createTestClient({
+  port,
+  ca,
+  clock,
+}: {
+  port: number
+  ca: string
+  clock?: TestClock
+}): TestClient {
+  const client: TestClient = {
     request(path, options = {}) {
       return new Promise((resolve, reject) => {
         const req = httpsRequest(
@@ -170,7 +194,7 @@ export async function startTestServer(
             },
             // A fresh connection per request: one test's bad request cannot break the next.
             agent: false,
-            ca: tls.cert,
+            ca,
           },
           (res) => {
             const chunks: Buffer[] = []
@@ -193,7 +217,7 @@ export async function startTestServer(
       })
     },
     async signIn(code = 'test-login-code') {
-      const res = await server.request('/v1/session', {
+      const res = await client.request('/v1/session', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ code }),
@@ -203,7 +227,7 @@ export async function startTestServer(
     },
     signed(session, path, signedOptions = {}) {
       const method = signedOptions.method ?? 'GET'
-      const timestamp = signedOptions.timestamp ?? (options.clock?.now() ?? new Date()).getTime()
+      const timestamp = signedOptions.timestamp ?? (clock?.now() ?? new Date()).getTime()
       const nonce = signedOptions.nonce ?? randomBytes(16).toString('hex')
       const sent = {
         path,
@@ -228,13 +252,8 @@ export async function startTestServer(
         body: sent.body,
       })
     },
-    async close() {
-      await app.close()
-      db.close()
-      rmSync(dataDir, { recursive: true, force: true })
-    },
   }
-  return server
+  return client
 }
 
 /**
