@@ -1,5 +1,5 @@
-// `npm run bench`: figures, printed. Sizes of the production builds against their budgets.
-// Later practices add their own figures here. Set BENCH_SKIP_BUILD=1 to measure existing builds.
+// `npm run bench`: figures, printed. Sizes of the production builds against their budgets, then
+// the reference server's throughput (server/bench/). Later practices add their own figures here. Set BENCH_SKIP_BUILD=1 to measure existing builds.
 import { execFileSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -64,6 +64,12 @@ const h5Js = h5.filter((f) => f.path.endsWith('.js')).reduce((sum, f) => sum + f
 console.log('\nH5 build (dist-h5/)')
 console.log(`  total                 ${n(h5Total)} bytes (${kb(h5Total)}), ${h5.length} files`)
 console.log(`  JavaScript            ${n(h5Js)} bytes (${kb(h5Js)})`)
+
+// The reference server: signed requests against a bare handler, and error-report intake.
+execFileSync(process.execPath, ['--import', 'tsx', 'server/bench/bench-server.ts'], {
+  cwd: root,
+  stdio: 'inherit',
+})
 
 if (weappTotal > MAIN_PACKAGE_LIMIT_BYTES) {
   console.error("\nThe weapp main package is over WeChat's 2 MB limit.")
