@@ -2,15 +2,16 @@ import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { launchBrowser, openPhonePage, screenshot } from './support/browser'
-import { serveStatic, type StaticServer } from './support/static-server'
+import { startTestServer, type TestServer } from '../server/test/test-server'
 
-// The H5 build (npm run test:e2e builds it) in Debian's Chromium, as a user would use it.
+// The H5 build (npm run test:e2e builds it) in Debian's Chromium, as a user would use it:
+// served by the reference server itself over HTTPS, under its Content-Security-Policy.
 
-let server: StaticServer
+let server: TestServer
 let browser: Browser
 
 beforeAll(async () => {
-  server = await serveStatic(join(__dirname, '..', 'dist-h5'))
+  server = await startTestServer({ env: { WEB_ROOT: join(__dirname, '..', 'dist-h5') } })
   browser = await launchBrowser()
 })
 

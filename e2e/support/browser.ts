@@ -36,9 +36,17 @@ export async function openPhonePage(browser: Browser): Promise<{ page: Page; pro
     hasTouch: true,
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
+    // The reference server's development certificate is self-signed (a person accepts it once).
+    ignoreHTTPSErrors: true,
   })
   const page = await context.newPage()
   const problems: string[] = []
+  // A Content-Security-Policy violation is a problem too (Chromium also logs it as an error).
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) =>
+      console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`),
+    )
+  })
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`))
   page.on('console', (message) => {
     // Failed loads are reported below with their URL, which says more than Chromium's line.

@@ -204,6 +204,21 @@ function toErrorResponse(error: FastifyError | ApiError): {
         body: { error: { code: 'ERR_BAD_BODY', message: 'The body must be JSON.' } },
       }
   }
+  // Errors from plugins that carry a client status, e.g. the static files' "Forbidden" for a
+  // path like /../server.db: the file is simply not there, as far as the client learns.
+  const status = (error as { statusCode?: number }).statusCode
+  if (status === 403 || status === 404) {
+    return {
+      statusCode: 404,
+      body: { error: { code: 'ERR_NOT_FOUND', message: 'No such route.' } },
+    }
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return {
+      statusCode: 400,
+      body: { error: { code: 'ERR_BAD_REQUEST', message: 'The request is not acceptable.' } },
+    }
+  }
   if (error instanceof SyntaxError) {
     return {
       statusCode: 400,

@@ -22,6 +22,8 @@ export async function serveWebBuild(
     // Files are looked up per request, so a rebuild (new hashed names) needs no restart.
     wildcard: true,
     index: ['index.html'],
+    // Cache headers are set below, per file.
+    cacheControl: false,
     // Hashed file names never change content; index.html must be re-read to find new ones.
     setHeaders(res, path) {
       res.setHeader(

@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { join } from 'node:path'
 import type { SessionResponse } from '../../src/services/api-contract'
 import { startTestServer, testClock, type TestResponse, type TestServer } from './test-server'
 
@@ -14,6 +15,8 @@ beforeAll(async () => {
   server = await startTestServer({
     clock,
     env: {
+      // A web build to serve, so static-file paths are fuzzed too.
+      WEB_ROOT: join(__dirname, 'fixtures', 'web'),
       RATE_LIMIT_PER_MINUTE: '100000',
       MONITOR_BATCHES_PER_MINUTE: '100000',
       ADMIN_LOGINS_PER_MINUTE: '1000',
@@ -40,6 +43,9 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/v1/admin/error-groups'],
   ['GET', '/v1/admin/audit'],
   ['GET', '/'],
+  ['GET', '/js/app.js'],
+  ['GET', '/../server.db'],
+  ['GET', '/%2e%2e/%2e%2e/etc/passwd'],
 ]
 
 const anyText = fc.oneof(
