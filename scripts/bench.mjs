@@ -1,5 +1,6 @@
 // `npm run bench`: figures, printed. Sizes of the production builds against their budgets, then
-// the reference server's throughput (server/bench/). Later practices add their own figures here. Set BENCH_SKIP_BUILD=1 to measure existing builds.
+// the reference server's throughput (server/bench/). Later practices add their own figures here.
+// Set BENCH_SKIP_BUILD=1 to measure existing builds.
 import { execFileSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
