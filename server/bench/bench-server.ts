@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   const barePort = await freePort()
   const full = await start('server/src/main.ts', {
     PORT: String(port),
-    RATE_LIMIT_PER_MINUTE: '100000',
+    RATE_LIMIT_PER_MINUTE: '1000000',
     MONITOR_BATCHES_PER_MINUTE: '100000',
   })
   const bare = await start('server/bench/bare-server.ts', {

@@ -29,6 +29,7 @@ export class Sessions {
   private readonly insertSession
   private readonly selectSession
   private readonly deleteSession
+  private readonly deleteExpired
 
   constructor(
     db: Db,
@@ -46,6 +47,7 @@ export class Sessions {
          FROM sessions WHERE token_sha256 = ?`,
     )
     this.deleteSession = db.prepare('DELETE FROM sessions WHERE token_sha256 = ?')
+    this.deleteExpired = db.prepare('DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?')
   }
 
   /** The HMAC under which an openid is stored (also what tests search the database for). */
@@ -60,6 +62,8 @@ export class Sessions {
     const existing = this.findUser.get(openidHmac) as { id: string } | undefined
     const userId = existing?.id ?? `usr-${randomUUID()}`
     if (!existing) this.insertUser.run(userId, openidHmac, now.toISOString())
+    // Expired sessions are of no use to anyone: they are not kept (data minimisation).
+    else this.deleteExpired.run(userId, now.getTime())
 
     const token = randomBytes(32).toString('base64url')
     const expiresAt = now.getTime() + this.ttlSeconds * 1000

@@ -54,7 +54,7 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     300,
     'RATE_LIMIT_PER_MINUTE',
     1,
-    100_000,
+    1_000_000,
     problems,
   )
   const host = env.HOST ?? '127.0.0.1'
