@@ -245,6 +245,20 @@ describe('signed requests', () => {
     }
   })
 
+  test('expired sessions are not kept once their user signs in again', async () => {
+    const old = await server.signIn('code-frank')
+    await server.signIn('code-frank')
+    clock.advance(3600_000 + 1)
+    try {
+      const fresh = await server.signIn('code-frank')
+      const data = (await server.signed(fresh, '/v1/me/data')).body as { sessions: unknown[] }
+      expect(data.sessions).toHaveLength(1)
+      expect(code((await server.signed(old, '/v1/me/data')).body)).toBe('ERR_SESSION_INVALID')
+    } finally {
+      session = await server.signIn('code-alice')
+    }
+  })
+
   test('logout ends the session at once', async () => {
     const leaving = await server.signIn('code-erin')
     expect((await server.signed(leaving, '/v1/session', { method: 'DELETE' })).status).toBe(204)
