@@ -40,9 +40,56 @@ test.each([
     { RATE_LIMIT_PER_MINUTE: '0' },
     'RATE_LIMIT_PER_MINUTE must be a whole number',
   ],
+  [
+    'an appid without its secret',
+    { WECHAT_APPID: 'wx0123456789abcdef' },
+    'WECHAT_APPID and WECHAT_SECRET must be set together',
+  ],
+  [
+    'a malformed appid',
+    { WECHAT_APPID: 'touristappid', WECHAT_SECRET: '0123456789abcdef0123456789abcdef' },
+    'WECHAT_APPID must look like wx',
+  ],
+  [
+    'a password instead of its hash',
+    { ADMIN_PASSWORD_HASH: 'hunter2' },
+    'ADMIN_PASSWORD_HASH must be a bcrypt hash',
+  ],
+  [
+    'a weak bcrypt cost',
+    { ADMIN_PASSWORD_HASH: `$2b$04$${'a'.repeat(53)}` },
+    'a bcrypt cost of at least 10',
+  ],
+  ['a short server secret', { SERVER_SECRET: 'short' }, 'SERVER_SECRET must be at least 32'],
+  ['an unknown weather provider', { WEATHER_PROVIDER: 'yahoo' }, 'WEATHER_PROVIDER must be'],
+  ['a one-second session', { SESSION_TTL_SECONDS: '1' }, 'SESSION_TTL_SECONDS must be'],
+  [
+    'production without its secrets',
+    { NODE_ENV: 'production' },
+    'production needs TLS_CERT_FILE and TLS_KEY_FILE',
+  ],
 ])('bad setting %s stops start-up with a readable message', (_name, env, message) => {
   expect(() => readSettings(env)).toThrow(SettingsError)
   expect(() => readSettings(env)).toThrow(message)
+})
+
+test('production lists every missing secret; with them it starts', () => {
+  expect(() => readSettings({ NODE_ENV: 'production' })).toThrow(
+    /TLS_CERT_FILE[\s\S]*WECHAT_APPID[\s\S]*ADMIN_PASSWORD_HASH[\s\S]*SERVER_SECRET/,
+  )
+  const settings = readSettings({
+    NODE_ENV: 'production',
+    TLS_CERT_FILE: '/etc/tls/cert.pem',
+    TLS_KEY_FILE: '/etc/tls/key.pem',
+    WECHAT_APPID: 'wx0123456789abcdef',
+    WECHAT_SECRET: '0123456789abcdef0123456789abcdef',
+    ADMIN_PASSWORD_HASH: `$2b$12$${'a'.repeat(53)}`,
+    SERVER_SECRET: 'x'.repeat(64),
+    WEATHER_PROVIDER: 'open-meteo',
+  })
+  expect(settings.production).toBe(true)
+  expect(settings.weatherProvider).toBe('open-meteo')
+  expect(settings.wechat?.appId).toBe('wx0123456789abcdef')
 })
 
 test('every problem is reported at once', () => {
