@@ -1,6 +1,7 @@
 import bcrypt from 'bcryptjs'
 import { randomBytes } from 'node:crypto'
 import { ApiError } from './api-error'
+import { bearerToken } from './auth'
 import type { Db } from './database'
 import { sha256 } from './sessions'
 
@@ -62,7 +63,7 @@ export class Admin {
 
   /** Throws ERR_ADMIN_AUTH_REQUIRED unless the header holds a live admin token. */
   verify(authorization: string | undefined, action: string): void {
-    const token = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(authorization ?? '')?.[1]
+    const token = bearerToken(authorization)
     const row = token
       ? (this.selectToken.get(sha256(token)) as { expiresAt: number } | undefined)
       : undefined

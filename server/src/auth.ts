@@ -51,7 +51,7 @@ export function verifySignedRequest(
     if (optional) return null
     throw new ApiError(401, 'ERR_AUTH_REQUIRED', 'Sign in first: this route needs a session.')
   }
-  const token = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(authorization ?? '')?.[1]
+  const token = bearerToken(authorization)
   if (!token) throw new ApiError(401, 'ERR_SESSION_INVALID', 'The session token is malformed.')
 
   const session = deps.sessions.find(token)
@@ -98,6 +98,11 @@ export function verifySignedRequest(
     throw new ApiError(403, 'ERR_NONCE_REPLAYED', 'This request was already received.')
   }
   return { userId: session.userId, tokenSha256: session.tokenSha256 }
+}
+
+/** The token of an `authorization: Bearer <token>` header (user and admin tokens alike). */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(authorization ?? '')?.[1]
 }
 
 /** A single-valued header; repeated headers are treated as malformed (undefined -> refused). */
