@@ -10,16 +10,60 @@ export type AppErrorCode =
   | 'ERR_CITY_NOT_FOUND'
   /** The weather source could not answer (network, server, provider). */
   | 'ERR_WEATHER_UNAVAILABLE'
-  /** Reading or writing local storage failed (quota, platform error). */
+  /** Reading or writing local storage failed (platform error). */
   | 'ERR_STORAGE_FAILED'
+  /** Storage is full (WeChat: 1 MB a key, 10 MB in all; 0.7 / 7.1 MB with `encrypt`). */
+  | 'ERR_STORAGE_QUOTA'
+  /** A sealed item failed its integrity check (changed, truncated, wrong key): it was discarded. */
+  | 'ERR_TAMPERED'
+  /** A sealed item's time ran out: it is treated as absent and removed. */
+  | 'ERR_EXPIRED'
+  /** A sealed item was written by a format version this app does not read: it was discarded. */
+  | 'ERR_UNSUPPORTED_VERSION'
+  /** The platform has no secure random source; the app refuses to make keys without one. */
+  | 'ERR_NO_SECURE_RANDOM'
+  /** A URL that is not https was refused before anything was sent. */
+  | 'ERR_INSECURE_URL'
+  /** An https URL whose host is not on the allow-list was refused before anything was sent. */
+  | 'ERR_HOST_NOT_ALLOWED'
+  /** The request did not finish within its timeout. */
+  | 'ERR_TIMEOUT'
+  /** The request never reached the server (offline, DNS, TLS, refused). */
+  | 'ERR_NETWORK'
+  /** The server failed (5xx). */
+  | 'ERR_SERVER'
+  /** The server refused the request (4xx); `details.serverCode` says why. */
+  | 'ERR_REQUEST_REJECTED'
+  /** The server is asking clients to slow down (429). */
+  | 'ERR_RATE_LIMITED'
+  /** The response did not match the API contract. */
+  | 'ERR_BAD_RESPONSE'
+  /** The session is missing, expired or refused, and signing in again did not help. */
+  | 'ERR_SESSION_EXPIRED'
+  /** WeChat could not hand out a login code (`wx.login` failed). */
+  | 'ERR_LOGIN_FAILED'
+
+/** Facts about a failure that are safe to show, log and report: never bodies or credentials. */
+export interface AppErrorDetails {
+  /** HTTP status of a rejected response. */
+  status?: number
+  /** The server's stable error code, e.g. `ERR_SIGNATURE_INVALID`. */
+  serverCode?: string
+}
 
 export class AppError extends Error {
   readonly code: AppErrorCode
+  readonly details: AppErrorDetails
 
-  constructor(code: AppErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: AppErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: AppErrorDetails },
+  ) {
     super(message)
     this.name = 'AppError'
     this.code = code
+    this.details = options?.details ?? {}
     if (options && 'cause' in options) {
       // Kept for debugging; never shown to the user and never sent anywhere as-is.
       Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false })

@@ -1,0 +1,316 @@
+/**
+ * STORAGE: encrypted local storage with expiry, for tokens and other sensitive values.
+ *
+ * What it protects against: other mini programs and web pages (they cannot read this storage
+ * anyway, and on H5 other scripts see only sealed text), casual inspection of the storage
+ * (DevTools' Storage panel, a support screenshot), a storage file copied off the device or out of
+ * a backup without its key, and tampering (a changed, truncated or moved value is detected and
+ * discarded, never used). Expiry bounds how long a leaked copy stays useful.
+ *
+ * What it cannot protect against: the key lives on the same device. Someone who controls the
+ * device or runs code inside this app (a rooted phone, a malicious SDK, XSS on H5) can read the
+ * key and open everything. It is defence in depth, not a vault: keep secrets that must not be on
+ * the device on the server.
+ *
+ * Pure logic: the platform arrives through ports (storage, random bytes, clock, events), so this
+ * file runs under plain Node tests. The Taro binding is secure-storage.taro.ts.
+ */
+import { AppError, isAppError, type AppErrorCode } from '../app-error'
+import { checkRandomBytes, toHex, type RandomBytes } from '../secure-random/secure-random'
+import {
+  deriveKeys,
+  IV_BYTES,
+  KEY_ID_PATTERN,
+  MASTER_KEY_BYTES,
+  MASTER_KEY_PATTERN,
+  open,
+  readHeader,
+  seal,
+  type EnvelopeKeys,
+} from './envelope'
+
+/** Where sealed strings are kept. The adapter maps platform failures to AppError codes. */
+export interface StoragePort {
+  /** The stored string, or undefined when the key is absent. */
+  read(key: string): Promise<string | undefined>
+  /** Throws ERR_STORAGE_QUOTA when full (the old value, if any, is kept) or ERR_STORAGE_FAILED. */
+  write(key: string, value: string): Promise<void>
+  remove(key: string): Promise<void>
+  /** Every key in storage (the store only touches its own prefix). */
+  keys(): Promise<string[]>
+}
+
+/** A security-relevant thing that happened; MONITOR turns these into (scrubbed) reports. */
+export interface StorageEvent {
+  type: 'storage.discarded'
+  /** The item's name (never its value). */
+  name: string
+  /** Why: ERR_TAMPERED, ERR_UNSUPPORTED_VERSION. */
+  code: AppErrorCode
+}
+
+export interface SecureStoreOptions {
+  storage: StoragePort
+  randomBytes: RandomBytes
+  /** ms since the epoch; tests pass a fake clock. */
+  now: () => number
+  onEvent?: (event: StorageEvent) => void
+  /** Storage keys this store owns start with this (default `secure.`). */
+  prefix?: string
+}
+
+export interface SetOptions {
+  /** How long the value stays readable, in ms (every item expires; at most MAX_TTL_MS). */
+  ttlMs: number
+}
+
+export interface SweepResult {
+  kept: number
+  expired: number
+  discarded: number
+}
+
+/** Names are short and plain so they can appear in events without leaking anything. */
+const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
+/** Long enough for any session or preference; a year is already too long for a token. */
+export const MAX_TTL_MS = 400 * 24 * 60 * 60 * 1000
+
+interface Keyring {
+  current: string
+  keys: Record<string, string>
+}
+
+export class SecureStore {
+  private readonly storage: StoragePort
+  private readonly randomBytes: RandomBytes
+  private readonly now: () => number
+  private readonly onEvent: (event: StorageEvent) => void
+  private readonly itemPrefix: string
+  private readonly keyringKey: string
+  /** Operations run one after another: a rotation never interleaves with a write. */
+  private queue: Promise<unknown> = Promise.resolve()
+  private keyring: Map<string, EnvelopeKeys> | undefined
+  private currentKeyId: string | undefined
+  /** The keyring as stored: key id -> master key (hex). */
+  private storedKeys: Record<string, string> = {}
+
+  constructor(options: SecureStoreOptions) {
+    const prefix = options.prefix ?? 'secure.'
+    this.storage = options.storage
+    this.randomBytes = options.randomBytes
+    this.now = options.now
+    this.onEvent = options.onEvent ?? (() => undefined)
+    this.itemPrefix = `${prefix}item.`
+    this.keyringKey = `${prefix}keyring`
+  }
+
+  /** Seals `value` under `name` with a fresh IV. Throws ERR_STORAGE_QUOTA when it does not fit. */
+  set(name: string, value: string, options: SetOptions): Promise<void> {
+    checkName(name)
+    if (typeof value !== 'string') {
+      throw new AppError('ERR_INVALID_INPUT', 'secure storage holds strings (serialise first)')
+    }
+    const ttl = options?.ttlMs
+    if (!Number.isSafeInteger(ttl) || ttl <= 0 || ttl > MAX_TTL_MS) {
+      throw new AppError('ERR_INVALID_INPUT', `ttlMs must be a whole number in 1..${MAX_TTL_MS}`)
+    }
+    return this.serial(async () => {
+      const keys = await this.currentKeys()
+      await this.writeSealed(name, value, keys, this.now() + ttl)
+    })
+  }
+
+  /**
+   * The value, or undefined when absent or expired (an expired item is removed).
+   * A tampered or unreadable item is removed, reported through `onEvent`, and the call throws
+   * ERR_TAMPERED / ERR_UNSUPPORTED_VERSION so the caller can react (for a session: sign in anew).
+   */
+  get(name: string): Promise<string | undefined> {
+    checkName(name)
+    return this.serial(async () => {
+      const result = await this.openItem(name)
+      if (result.kind === 'failed') throw result.error
+      return result.kind === 'ok' ? result.value : undefined
+    })
+  }
+
+  /** Removes one item (absent is fine). */
+  remove(name: string): Promise<void> {
+    checkName(name)
+    return this.serial(() => this.storage.remove(this.itemPrefix + name))
+  }
+
+  /** Run at launch: removes every expired or unreadable item (reporting the unreadable ones). */
+  sweep(): Promise<SweepResult> {
+    return this.serial(async () => {
+      const result: SweepResult = { kept: 0, expired: 0, discarded: 0 }
+      for (const name of await this.itemNames()) {
+        const opened = await this.openItem(name)
+        if (opened.kind === 'ok') result.kept++
+        else if (opened.kind === 'expired') result.expired++
+        else if (opened.kind === 'failed') result.discarded++
+      }
+      return result
+    })
+  }
+
+  /**
+   * Makes a new master key and re-seals every live item with it (keeping each expiry). The old
+   * key stays in the keyring until every item is re-sealed, so an interruption loses nothing.
+   */
+  rotateKey(): Promise<void> {
+    return this.serial(async () => {
+      await this.currentKeys()
+      const live: Array<{ name: string; value: string; expiresAt: number }> = []
+      for (const name of await this.itemNames()) {
+        const opened = await this.openItem(name)
+        if (opened.kind === 'ok') live.push({ name, ...opened })
+      }
+      const oldKeys = this.keyring as Map<string, EnvelopeKeys>
+      const fresh = await this.makeKey()
+      const both = new Map([...oldKeys, [fresh.keyId, fresh.keys]])
+      await this.saveKeyring(fresh.keyId, both, { ...this.storedKeys, [fresh.keyId]: fresh.raw })
+      for (const item of live)
+        await this.writeSealed(item.name, item.value, fresh.keys, item.expiresAt)
+      await this.saveKeyring(fresh.keyId, new Map([[fresh.keyId, fresh.keys]]), {
+        [fresh.keyId]: fresh.raw,
+      })
+    })
+  }
+
+  /** Logout and consent withdrawal: removes every item and the keys. Nothing is recoverable. */
+  wipe(): Promise<void> {
+    return this.serial(async () => {
+      for (const name of await this.itemNames()) await this.storage.remove(this.itemPrefix + name)
+      await this.storage.remove(this.keyringKey)
+      this.keyring = undefined
+      this.currentKeyId = undefined
+      this.storedKeys = {}
+    })
+  }
+
+  // --- inside -------------------------------------------------------------------------------
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  private async itemNames(): Promise<string[]> {
+    return (await this.storage.keys())
+      .filter((key) => key.startsWith(this.itemPrefix))
+      .map((key) => key.slice(this.itemPrefix.length))
+  }
+
+  private async writeSealed(name: string, value: string, keys: EnvelopeKeys, expiresAt: number) {
+    const iv = checkRandomBytes(await this.randomBytes(IV_BYTES), IV_BYTES)
+    await this.storage.write(this.itemPrefix + name, seal(value, keys, { name, expiresAt, iv }))
+  }
+
+  private async openItem(
+    name: string,
+  ): Promise<
+    | { kind: 'ok'; value: string; expiresAt: number }
+    | { kind: 'absent' | 'expired' }
+    | { kind: 'failed'; error: AppError }
+  > {
+    const envelope = await this.storage.read(this.itemPrefix + name)
+    if (envelope === undefined) return { kind: 'absent' }
+    await this.currentKeys()
+    try {
+      const { keyId, expiresAt } = readHeader(envelope)
+      const keys = this.keyring?.get(keyId)
+      if (!keys) {
+        throw new AppError('ERR_TAMPERED', 'the item was sealed with a key this install lacks')
+      }
+      return { kind: 'ok', value: open(envelope, keys, { name, now: this.now() }), expiresAt }
+    } catch (error) {
+      await this.storage.remove(this.itemPrefix + name)
+      if (isAppError(error, 'ERR_EXPIRED')) return { kind: 'expired' }
+      const failure = isAppError(error)
+        ? error
+        : new AppError('ERR_TAMPERED', 'the item could not be read', { cause: error })
+      this.onEvent({ type: 'storage.discarded', name, code: failure.code })
+      return { kind: 'failed', error: failure }
+    }
+  }
+
+  /** The current key, loading the keyring or making the first key on first use. */
+  private async currentKeys(): Promise<EnvelopeKeys> {
+    if (!this.keyring) await this.loadKeyring()
+    const keys = this.currentKeyId ? this.keyring?.get(this.currentKeyId) : undefined
+    if (keys) return keys
+    const fresh = await this.makeKey()
+    await this.saveKeyring(fresh.keyId, new Map([[fresh.keyId, fresh.keys]]), {
+      [fresh.keyId]: fresh.raw,
+    })
+    return fresh.keys
+  }
+
+  private async loadKeyring() {
+    const stored = await this.storage.read(this.keyringKey)
+    this.keyring = new Map()
+    this.currentKeyId = undefined
+    this.storedKeys = {}
+    if (stored === undefined) return
+    const parsed = parseKeyring(stored)
+    if (!parsed) {
+      // Without a readable keyring no item can be opened: they are discarded when read.
+      this.onEvent({ type: 'storage.discarded', name: 'keyring', code: 'ERR_TAMPERED' })
+      await this.storage.remove(this.keyringKey)
+      return
+    }
+    for (const [keyId, raw] of Object.entries(parsed.keys)) {
+      this.keyring.set(keyId, deriveKeys(keyId, raw))
+    }
+    this.currentKeyId = parsed.current
+    this.storedKeys = parsed.keys
+  }
+
+  private async makeKey() {
+    const master = checkRandomBytes(await this.randomBytes(MASTER_KEY_BYTES), MASTER_KEY_BYTES)
+    const keyId = toHex(checkRandomBytes(await this.randomBytes(4), 4))
+    const raw = toHex(master)
+    return { keyId, keys: deriveKeys(keyId, raw), raw }
+  }
+
+  private async saveKeyring(
+    current: string,
+    keys: Map<string, EnvelopeKeys>,
+    raw: Record<string, string>,
+  ) {
+    const record: Keyring = { current, keys: raw }
+    await this.storage.write(this.keyringKey, JSON.stringify(record))
+    this.keyring = keys
+    this.currentKeyId = current
+    this.storedKeys = raw
+  }
+}
+
+function checkName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+    throw new AppError(
+      'ERR_INVALID_INPUT',
+      'an item name is 1-64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit',
+    )
+  }
+}
+
+function parseKeyring(stored: string): Keyring | undefined {
+  try {
+    const value = JSON.parse(stored) as Partial<Keyring>
+    if (typeof value?.current !== 'string' || typeof value.keys !== 'object' || !value.keys) {
+      return undefined
+    }
+    const entries = Object.entries(value.keys)
+    const valid = entries.every(
+      ([keyId, raw]) =>
+        KEY_ID_PATTERN.test(keyId) && typeof raw === 'string' && MASTER_KEY_PATTERN.test(raw),
+    )
+    if (!valid || !(value.current in value.keys)) return undefined
+    return { current: value.current, keys: value.keys as Record<string, string> }
+  } catch {
+    return undefined
+  }
+}
