@@ -1,7 +1,8 @@
 // Three Node-only test layers, each runnable alone (`jest --selectProjects <name>`):
 //   unit        pure logic, the harness's own tests, lint rules     (node)
 //   components  pages and components with @tarojs/test-utils-react  (jsdom, Taro's H5 runtime)
-//   server      the reference API over real HTTPS on 127.0.0.1       (node, SQLite in a temp dir)
+//   server      the reference API over real HTTPS on 127.0.0.1, and the app's HTTPS client,
+//               signer and session service against it              (node, SQLite in a temp dir)
 //   weapp       the real dist/ build in a simulated WeChat runtime   (node, needs build:weapp)
 // The browser journeys have their own config: jest.e2e.config.js.
 const defineJestConfig = require('@tarojs/test-utils-react/dist/jest.js').default
@@ -61,7 +62,7 @@ module.exports = {
       displayName: 'server',
       testEnvironment: 'node',
       setupFilesAfterEnv: ['<rootDir>/test/slow-tests-setup.ts'],
-      testMatch: ['<rootDir>/server/test/**/*.test.ts'],
+      testMatch: ['<rootDir>/server/test/**/*.test.ts', '<rootDir>/test/client/**/*.test.ts'],
       transform: nodeTransform,
     },
     {

@@ -10,5 +10,7 @@ declare namespace NodeJS {
     TARO_ENV: 'weapp' | 'h5'
     /** Never commit a real appid: project.config.json uses touristappid. */
     TARO_APP_ID?: string
+    /** The API's https origin (src/services/settings.ts); must match WeChat's request domains. */
+    TARO_APP_API_ORIGIN?: string
   }
 }

@@ -155,9 +155,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   })
 
-  // The kill switch's signal on every response while an incident is open.
+  // The kill switch's signal on every response while an incident is open. The Date header comes
+  // from the same clock that checks x-timestamp, so a client can correct its offset from it.
   app.addHook('onSend', async (_request, reply, payload) => {
     if (context.incidents.current()) reply.header(MAINTENANCE_HEADER, '1')
+    reply.header('date', now().toUTCString())
     return payload
   })
 

@@ -172,3 +172,25 @@ export interface MyDataExport {
 export interface ErasureReceipt {
   erased: { users: number; sessions: number; consents: number; errorReports: number }
 }
+
+/**
+ * Checks a `POST /v1/session` answer before anything stores it: the token and signing key must
+ * have the server's formats and the times must be real and in order. Throws on any mismatch.
+ */
+export function parseSessionResponse(body: unknown): SessionResponse {
+  const value = (body ?? {}) as Partial<Record<keyof SessionResponse, unknown>>
+  const { token, signingKey, expiresAt, serverTime } = value
+  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{20,100}$/.test(token)) {
+    throw new Error('token missing or malformed')
+  }
+  if (typeof signingKey !== 'string' || !/^[0-9a-f]{64}$/.test(signingKey)) {
+    throw new Error('signingKey missing or malformed')
+  }
+  if (typeof expiresAt !== 'string' || typeof serverTime !== 'string') {
+    throw new Error('expiresAt and serverTime must be ISO dates')
+  }
+  if (!(Date.parse(expiresAt) > Date.parse(serverTime))) {
+    throw new Error('expiresAt must be a date after serverTime')
+  }
+  return { token, signingKey, expiresAt, serverTime }
+}

@@ -1,0 +1,46 @@
+import Taro from '@tarojs/taro'
+import { AppError } from '../app-error'
+import type { PortResponse, RequestPort } from './https-client'
+
+/**
+ * The RequestPort on Taro.request (wx.request on weapp, fetch on H5). The body is sent as the exact
+ * string that was signed. WeChat's errMsg strings become ERR_TIMEOUT / ERR_NETWORK here; nothing is
+ * logged (Taro's logInterceptor, which prints bodies, is never registered in this app).
+ */
+export const taroRequest: RequestPort = async (request) => {
+  let response: Taro.request.SuccessCallbackResult<TaroGeneral.IAnyObject | string>
+  try {
+    response = await Taro.request<TaroGeneral.IAnyObject | string>({
+      url: request.url,
+      method: request.method,
+      header: request.headers,
+      data: request.body,
+      timeout: request.timeoutMs,
+      dataType: 'json',
+    })
+  } catch (error) {
+    const message = String((error as { errMsg?: unknown; message?: unknown })?.errMsg ?? error)
+    const timedOut = /timeout|abort/i.test(message)
+    throw new AppError(
+      timedOut ? 'ERR_TIMEOUT' : 'ERR_NETWORK',
+      timedOut
+        ? `no answer within ${request.timeoutMs} ms`
+        : 'the request did not reach the server',
+      { cause: error },
+    )
+  }
+  return {
+    status: response.statusCode,
+    headers: lowerCaseKeys(response.header),
+    body: response.data,
+  } satisfies PortResponse
+}
+
+/** WeChat keeps the server's header case ("Content-Type"); the client reads lower-case names. */
+function lowerCaseKeys(headers: unknown): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (headers && typeof headers === 'object') {
+    for (const [key, value] of Object.entries(headers)) out[key.toLowerCase()] = String(value)
+  }
+  return out
+}

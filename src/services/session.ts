@@ -1,0 +1,177 @@
+import { AppError, isAppError } from '../security/app-error'
+import type { SecureStore } from '../security/secure-storage/secure-store'
+import type {
+  Credentials,
+  CredentialsProvider,
+  HttpsClient,
+} from '../security/transport/https-client'
+import { API_ROUTES, parseSessionResponse } from './api-contract'
+
+/** The secure-store item that holds the session (token, signing key, expiry), sealed. */
+export const SESSION_ITEM = 'session'
+/** Sign in again this long before the session ends, so no request races the expiry. */
+export const REFRESH_MARGIN_MS = 5 * 60 * 1000
+
+interface StoredSession extends Credentials {
+  /** On the device's clock, ms since the epoch. */
+  expiresAt: number
+}
+
+export interface SessionState {
+  signedIn: boolean
+  /** When the session ends (device clock, ms), when signed in. */
+  expiresAt?: number
+}
+
+export interface SessionServiceOptions {
+  client: HttpsClient
+  store: SecureStore
+  /** A fresh one-time login code (wx.login on weapp). */
+  login: () => Promise<string>
+  apiOrigin: string
+  now: () => number
+}
+
+/**
+ * The session lifecycle (TRANSPORT + STORAGE): `wx.login` -> `POST /v1/session` -> token, signing
+ * key and expiry sealed in the secure store. Signed calls get credentials here; shortly before
+ * expiry they are renewed; when the server refuses them the client asks for one renewal (never a
+ * loop). Sign-out ends the server session and wipes the secure store, keys included.
+ */
+export class SessionService implements CredentialsProvider {
+  private session: StoredSession | undefined
+  private loaded = false
+  private signingIn: Promise<StoredSession> | undefined
+
+  constructor(private readonly options: SessionServiceOptions) {
+    options.client.useCredentials(this)
+  }
+
+  async state(): Promise<SessionState> {
+    const session = await this.load()
+    return session ? { signedIn: true, expiresAt: session.expiresAt } : { signedIn: false }
+  }
+
+  /** Signs in now (a user action, e.g. in the privacy center). */
+  async signIn(): Promise<SessionState> {
+    const session = await this.renew()
+    return { signedIn: true, expiresAt: (session as StoredSession).expiresAt }
+  }
+
+  async current(): Promise<Credentials> {
+    const session = await this.load()
+    if (session && session.expiresAt - REFRESH_MARGIN_MS > this.options.now()) return session
+    return this.renew()
+  }
+
+  /** One sign-in at a time: calls that need a session while one is being made share it. */
+  renew(): Promise<Credentials> {
+    this.signingIn ??= this.createSession().finally(() => {
+      this.signingIn = undefined
+    })
+    return this.signingIn
+  }
+
+  /**
+   * Ends the session on the server (best effort: offline, it simply expires there) and wipes the
+   * secure store and its keys on the device (always). Resolves whether the server confirmed it.
+   */
+  async signOut(): Promise<{ serverEnded: boolean }> {
+    let serverEnded = false
+    const session = await this.load()
+    if (session) {
+      try {
+        await this.options.client.call({
+          method: 'DELETE',
+          url: this.options.apiOrigin + API_ROUTES.session,
+          signed: true,
+          renewSession: false,
+          parse: () => undefined,
+        })
+        serverEnded = true
+      } catch (error) {
+        // Availability over certainty: the device forgets the session regardless, and the
+        // server drops it at expiry. The caller tells the user which of the two happened.
+        if (!isAppError(error)) throw error
+      }
+    }
+    this.session = undefined
+    this.loaded = true
+    await this.options.store.wipe()
+    return { serverEnded }
+  }
+
+  // --- inside -------------------------------------------------------------------------------
+
+  private async load(): Promise<StoredSession | undefined> {
+    if (!this.loaded) {
+      this.session = await this.readStored()
+      this.loaded = true
+    }
+    if (this.session && this.session.expiresAt <= this.options.now()) this.session = undefined
+    return this.session
+  }
+
+  private async readStored(): Promise<StoredSession | undefined> {
+    let text: string | undefined
+    try {
+      text = await this.options.store.get(SESSION_ITEM)
+    } catch (error) {
+      // A tampered session was discarded and reported by the store: sign in afresh.
+      if (isAppError(error, 'ERR_TAMPERED') || isAppError(error, 'ERR_UNSUPPORTED_VERSION')) {
+        return undefined
+      }
+      throw error
+    }
+    if (text === undefined) return undefined
+    const stored = parseStoredSession(text)
+    // Sealed by this app, so a mismatch means an older app version wrote it: start afresh.
+    if (!stored) await this.options.store.remove(SESSION_ITEM)
+    return stored
+  }
+
+  private async createSession(): Promise<StoredSession> {
+    const code = await this.options.login()
+    const started = this.options.now()
+    const answer = await this.options.client.call({
+      method: 'POST',
+      url: this.options.apiOrigin + API_ROUTES.session,
+      body: { code },
+      parse: parseSessionResponse,
+    })
+    const serverTime = Date.parse(answer.serverTime)
+    this.options.client.syncClock(serverTime)
+    // The server's lifetime, counted on the device's clock from when we asked.
+    const lifetimeMs = Date.parse(answer.expiresAt) - serverTime
+    const session: StoredSession = {
+      token: answer.token,
+      signingKey: answer.signingKey,
+      expiresAt: started + lifetimeMs,
+    }
+    try {
+      await this.options.store.set(SESSION_ITEM, JSON.stringify(session), { ttlMs: lifetimeMs })
+    } catch (cause) {
+      throw new AppError(
+        isAppError(cause, 'ERR_STORAGE_QUOTA') ? 'ERR_STORAGE_QUOTA' : 'ERR_STORAGE_FAILED',
+        'signed in, but the session could not be kept on this device',
+        { cause },
+      )
+    }
+    this.session = session
+    this.loaded = true
+    return session
+  }
+}
+
+function parseStoredSession(text: string): StoredSession | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<StoredSession>
+    const valid =
+      typeof value.token === 'string' &&
+      typeof value.signingKey === 'string' &&
+      typeof value.expiresAt === 'number'
+    return valid ? (value as StoredSession) : undefined
+  } catch {
+    return undefined
+  }
+}

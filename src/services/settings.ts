@@ -1,0 +1,24 @@
+/**
+ * The app's settings, read once at start-up and checked (a bad value stops the app with a readable
+ * message instead of sending requests somewhere unexpected).
+ *
+ * TARO_APP_API_ORIGIN (set in `.env.production` or the environment at build time) is the API's
+ * origin, e.g. `https://api.example.com`. The same origin must be listed as a "request 合法域名"
+ * in the WeChat admin console (开发管理 → 开发设置 → 服务器域名); WeChat refuses any other, and so
+ * does the app's client. Without it the app talks to the reference server on this machine.
+ */
+const DEFAULT_API_ORIGIN = 'https://127.0.0.1:8443'
+
+function apiOrigin(): string {
+  // H5 served over https by the reference server itself (workshops, the browser tests): the API is
+  // the page's own origin, whichever port it runs on.
+  if (process.env.TARO_ENV === 'h5' && typeof location !== 'undefined') {
+    if (location.protocol === 'https:') return location.origin
+  }
+  return process.env.TARO_APP_API_ORIGIN || DEFAULT_API_ORIGIN
+}
+
+export const API_ORIGIN = apiOrigin()
+
+/** The only origins the HTTPS client will call. */
+export const ALLOWED_ORIGINS: readonly string[] = [API_ORIGIN]
