@@ -1,3 +1,4 @@
+import type { AppErrorCode } from '../security/app-error'
 import type { StorageEvent } from '../security/secure-storage/secure-store'
 import type { MaintenanceNotice } from '../security/transport/https-client'
 
@@ -7,7 +8,10 @@ import type { MaintenanceNotice } from '../security/transport/https-client'
  * names and codes only, never values. The last few are kept so a subscriber that starts after
  * launch still sees what the launch sweep found.
  */
-export type SecurityEvent = StorageEvent | ({ type: 'maintenance' } & MaintenanceNotice)
+export type SecurityEvent =
+  | StorageEvent
+  | { type: 'storage.sweep-failed'; code: AppErrorCode }
+  | ({ type: 'maintenance' } & MaintenanceNotice)
 
 const RECENT_LIMIT = 20
 const recent: SecurityEvent[] = []

@@ -2,11 +2,13 @@
  * The app's settings, read once at start-up and checked (a bad value stops the app with a readable
  * message instead of sending requests somewhere unexpected).
  *
- * TARO_APP_API_ORIGIN (set in `.env.production` or the environment at build time) is the API's
- * origin, e.g. `https://api.example.com`. The same origin must be listed as a "request 合法域名"
- * in the WeChat admin console (开发管理 → 开发设置 → 服务器域名); WeChat refuses any other, and so
- * does the app's client. Without it the app talks to the reference server on this machine.
+ * TARO_APP_API_ORIGIN (in `.env`, overridden by `.env.production` or `.env.local`; Taro writes the
+ * value into the build) is the API's origin, e.g. `https://api.example.com`. The same origin must
+ * be listed as a "request 合法域名" in the WeChat admin console (开发管理 → 开发设置 → 服务器域名);
+ * WeChat refuses any other, and so does the app's client. `.env` points at the reference server
+ * on this machine.
  */
+/** Used where no build ran (jest): the same value `.env` gives the builds. */
 const DEFAULT_API_ORIGIN = 'https://127.0.0.1:8443'
 
 function apiOrigin(): string {

@@ -110,13 +110,13 @@ test('when storage refuses the choice, the user is told and stays on the picker 
 
 test.each([
   ['home-privacy-policy', 'pages/privacy-policy/index', '隐私政策'],
-  ['home-privacy-center', 'pages/privacy-center/index', '隐私中心'],
-])('the footer link %s opens %s', async (id, route, title) => {
+  ['home-privacy-center', 'pages/privacy-center/index', '账号与登录'],
+])('the footer link %s opens %s', async (id, route, text) => {
   const program = await launch()
   await program.currentPage.waitForText('隐私政策')
   await program.currentPage.tap({ id })
   expect(program.currentPage.route).toBe(route)
-  expect(program.currentPage.text()).toContain(title)
+  expect(program.currentPage.text()).toContain(text)
   expectHealthy(program)
 })
 

@@ -1,0 +1,66 @@
+import { useCallback, useEffect, useState } from 'react'
+import { AppError, isAppError } from '../../security/app-error'
+import { session } from '../api-client'
+import type { SessionState } from '../session'
+
+export type SessionView =
+  | { status: 'loading' }
+  | { status: 'signed-out'; serverEnded?: boolean }
+  | { status: 'busy'; action: 'sign-in' | 'sign-out' }
+  | { status: 'signed-in'; expiresAt: number }
+  | { status: 'error'; error: AppError }
+
+/**
+ * The session for pages: its state, and sign-in / sign-out as user actions with progress.
+ * Errors arrive as AppErrors with a stable code; the page words them for the user.
+ */
+export function useSession() {
+  const [view, setView] = useState<SessionView>({ status: 'loading' })
+
+  useEffect(() => {
+    let current = true
+    session.state().then(
+      (state) => {
+        if (current) setView(viewOf(state))
+      },
+      (error: unknown) => {
+        if (current) setView({ status: 'error', error: toAppError(error) })
+      },
+    )
+    return () => {
+      current = false
+    }
+  }, [])
+
+  const signIn = useCallback(async () => {
+    setView({ status: 'busy', action: 'sign-in' })
+    try {
+      setView(viewOf(await session.signIn()))
+    } catch (error) {
+      setView({ status: 'error', error: toAppError(error) })
+    }
+  }, [])
+
+  const signOut = useCallback(async () => {
+    setView({ status: 'busy', action: 'sign-out' })
+    try {
+      const { serverEnded } = await session.signOut()
+      setView({ status: 'signed-out', serverEnded })
+    } catch (error) {
+      setView({ status: 'error', error: toAppError(error) })
+    }
+  }, [])
+
+  return { view, signIn, signOut }
+}
+
+function viewOf(state: SessionState): SessionView {
+  return state.signedIn && state.expiresAt !== undefined
+    ? { status: 'signed-in', expiresAt: state.expiresAt }
+    : { status: 'signed-out' }
+}
+
+function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error
+  return new AppError('ERR_SESSION_EXPIRED', 'signing in failed', { cause: error })
+}

@@ -1,0 +1,151 @@
+import { startTestServer, type TestServer } from '../../server/test/test-server'
+import { nodeRequestPort } from '../client/node-request'
+import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
+import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
+
+// STORAGE + TRANSPORT in the real weapp build (dist/), in a runtime that, like WeChat's, has
+// wx.getRandomValues but no global crypto. wx.request reaches the real reference server over
+// HTTPS; only wx itself (login codes, storage, the network hop) is a stand-in.
+
+/** The origin the build was made for (TARO_APP_API_ORIGIN unset: the reference server's default). */
+const BUILT_API_ORIGIN = 'https://127.0.0.1:8443'
+const CRYPTO_JS_NATIVE_RANDOM_ERROR = 'Native crypto module could not be used'
+
+let server: TestServer
+let app: MiniProgram | undefined
+
+beforeAll(async () => {
+  server = await startTestServer()
+})
+afterAll(async () => {
+  await server?.close()
+})
+afterEach(() => app?.close())
+
+/** A fake wx whose network is the test server: the DNS of this little world. */
+function connectedWx(fake: FakeWx = createFakeWx()) {
+  const { port } = nodeRequestPort(server.ca)
+  const sessions: Array<{ token: string; signingKey: string }> = []
+  fake.control.onRequest(async (request) => {
+    if (!request.url.startsWith(`${BUILT_API_ORIGIN}/`)) return { fail: 'url not in domain list' }
+    const response = await port({
+      url: server.url + request.url.slice(BUILT_API_ORIGIN.length),
+      method: request.method as 'GET' | 'POST' | 'DELETE',
+      headers: request.header,
+      body: typeof request.data === 'string' ? request.data : undefined,
+      timeoutMs: request.timeout ?? 60_000,
+    })
+    if (request.url.endsWith('/v1/session') && response.status === 201) {
+      sessions.push(response.body as { token: string; signingKey: string })
+    }
+    return { statusCode: response.status, data: response.body, header: response.headers }
+  })
+  return { fake, sessions }
+}
+
+/**
+ * The next launch of the same install: a fresh runtime (WeChat starts the app anew) that keeps the
+ * device's storage, encrypt flags included.
+ */
+function relaunch(previous: FakeWx, program: MiniProgram): FakeWx {
+  program.close()
+  app = undefined
+  const next = createFakeWx()
+  for (const [key, item] of previous.control.storage) next.control.storage.set(key, { ...item })
+  return next
+}
+
+/** Launches, opens the privacy center from home, and waits until it shows `state`. */
+async function openPrivacyCenter(fake: FakeWx, state: '未登录' | '已登录' = '未登录') {
+  app = await launchMiniProgram({ fakeWx: fake })
+  await app.currentPage.waitForText('北京')
+  await app.currentPage.tap({ id: 'home-privacy-center' })
+  expect(app.currentPage.route).toBe('pages/privacy-center/index')
+  await app.currentPage.waitForText(state)
+  return app
+}
+
+function expectHealthy(program: MiniProgram) {
+  const problems = [...program.errors.map(String), ...program.consoleErrors.map(String)]
+  expect(problems.filter((p) => p.includes(CRYPTO_JS_NATIVE_RANDOM_ERROR))).toEqual([])
+  expect(problems).toEqual([])
+}
+
+test('sign in seals the session with platform random bytes; the next launch opens it', async () => {
+  const { fake, sessions } = connectedWx()
+  fake.control.loginCodes.push('weapp-journey-1')
+  const program = await openPrivacyCenter(fake)
+  expect(program.evaluate('typeof crypto')).toBe('undefined')
+
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+  expectHealthy(program)
+
+  // The IV, key and nonce bytes came from wx.getRandomValues; nothing fell back.
+  const randomCalls = fake.control.calls.filter((call) => call.api === 'getRandomValues')
+  expect(randomCalls.length).toBeGreaterThanOrEqual(3)
+
+  // Stored with WeChat's encrypt flag, sealed by the app, and no credential in clear.
+  const [issued] = sessions
+  expect(issued.token).toBeTruthy()
+  const keyring = fake.control.storage.get('secure.keyring')
+  const sealed = fake.control.storage.get('secure.item.session')
+  expect(keyring?.encrypt).toBe(true)
+  expect(sealed?.encrypt).toBe(true)
+  expect(String(sealed?.data)).toMatch(/^v1\.[0-9a-f]{8}\.\d+\./)
+  const everything = JSON.stringify([...fake.control.storage.entries()])
+  expect(everything).not.toContain(issued.token)
+  expect(everything).not.toContain(issued.signingKey)
+
+  // The next launch reads the sealed session back: signed in, no new wx.login.
+  const { fake: nextFake } = connectedWx(relaunch(fake, program))
+  const next = await openPrivacyCenter(nextFake, '已登录')
+  expect(nextFake.control.calls.filter((call) => call.api === 'login')).toEqual([])
+  expectHealthy(next)
+})
+
+test('sign out ends the session on the server and wipes the keys and items', async () => {
+  const { fake, sessions } = connectedWx()
+  fake.control.loginCodes.push('weapp-journey-2')
+  const program = await openPrivacyCenter(fake)
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+
+  await program.currentPage.tap({ id: 'privacy-sign-out' })
+  await program.currentPage.waitForText('已退出登录')
+  expect([...fake.control.storage.keys()].filter((key) => key.startsWith('secure.'))).toEqual([])
+  const after = await server.signed(sessions[0], '/v1/me/data')
+  expect(after.status).toBe(401)
+  expectHealthy(program)
+})
+
+test('a tampered sealed session is discarded at launch, and the user is simply signed out', async () => {
+  const { fake } = connectedWx()
+  fake.control.loginCodes.push('weapp-journey-3')
+  const program = await openPrivacyCenter(fake)
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+
+  const { fake: nextFake } = connectedWx(relaunch(fake, program))
+  const text = String(nextFake.control.storage.get('secure.item.session')?.data)
+  nextFake.control.storage.set('secure.item.session', {
+    data: text.slice(0, -1) + (text.endsWith('0') ? '1' : '0'),
+    encrypt: true,
+  })
+  const next = await openPrivacyCenter(nextFake, '未登录')
+  // The launch sweep found it, reported it and removed it; the keyring stays for new items.
+  expect(nextFake.control.storage.has('secure.item.session')).toBe(false)
+  expect(nextFake.control.storage.has('secure.keyring')).toBe(true)
+  expectHealthy(next)
+})
+
+test('when wx.login fails the user is told, and can retry', async () => {
+  const { fake } = connectedWx()
+  const program = await openPrivacyCenter(fake)
+  await program.currentPage.tap({ id: 'privacy-sign-in' }) // no login code: wx.login fails
+  await program.currentPage.waitForText('微信登录失败')
+  fake.control.loginCodes.push('weapp-journey-4')
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+  expectHealthy(program)
+})
