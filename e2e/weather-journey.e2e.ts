@@ -71,7 +71,6 @@ test('the privacy links and the routed placeholder pages render', async () => {
   expectSaved(await screenshot(page, 'page-privacy-policy'))
 
   for (const [route, title] of [
-    ['privacy-center', '隐私中心'],
     ['consent', '隐私保护指引'],
     ['maintenance', '系统维护中'],
   ]) {
@@ -80,6 +79,62 @@ test('the privacy links and the routed placeholder pages render', async () => {
     await page.locator('.placeholder__title:visible', { hasText: title }).waitFor()
     expectSaved(await screenshot(page, `page-${route}`))
   }
+
+  expect(problems).toEqual([])
+  await page.context().close()
+})
+
+test('sign in from the privacy center: localStorage holds only sealed data; sign out wipes it', async () => {
+  const { page, problems } = await openPhonePage(browser)
+  const issued: Array<{ token: string; signingKey: string }> = []
+  const loginCodes: string[] = []
+  page.on('request', (request) => {
+    if (request.url().endsWith('/v1/session') && request.method() === 'POST') {
+      loginCodes.push((JSON.parse(request.postData() ?? '{}') as { code: string }).code)
+    }
+  })
+  page.on('response', async (response) => {
+    if (response.url().endsWith('/v1/session') && response.status() === 201) {
+      issued.push((await response.json()) as { token: string; signingKey: string })
+    }
+  })
+
+  await page.goto(server.url)
+  await page.getByText('未来 5 天').waitFor()
+  await page.locator('#home-privacy-center').click()
+  await page.locator('#privacy-session-status', { hasText: '未登录' }).waitFor()
+  expectSaved(await screenshot(page, 'privacy-center-signed-out'))
+
+  await page.locator('#privacy-sign-in').click()
+  await page.locator('#privacy-session-status', { hasText: '已登录' }).waitFor()
+  expectSaved(await screenshot(page, 'privacy-center-signed-in'))
+  expect(issued).toHaveLength(1)
+  expect(loginCodes[0]).toMatch(/^h5-preview-[0-9a-f]{32}$/)
+
+  // Every stored value, searched for the token, the signing key, the login code and any openid.
+  const stored = await page.evaluate(() =>
+    Object.keys(localStorage).map((key) => [key, localStorage.getItem(key) ?? '']),
+  )
+  const keys = stored.map(([key]) => key)
+  expect(keys).toEqual(expect.arrayContaining(['secure.keyring', 'secure.item.session']))
+  const everything = stored.flat().join('\n')
+  expect(everything.length).toBeGreaterThan(200)
+  for (const secret of [issued[0].token, issued[0].signingKey, loginCodes[0]]) {
+    expect(everything).not.toContain(secret)
+  }
+  expect(everything).not.toMatch(/dev_[A-Za-z0-9_-]{24}|openid/i)
+  const session = stored.find(([key]) => key === 'secure.item.session')?.[1] ?? ''
+  expect(JSON.parse(session).data).toMatch(/^v1\.[0-9a-f]{8}\.\d+\./)
+
+  // A reload opens the sealed session again; sign-out (a signed DELETE) wipes keys and items.
+  await page.reload()
+  await page.locator('#privacy-session-status', { hasText: '已登录' }).waitFor()
+  await page.locator('#privacy-sign-out').click()
+  await page.locator('#privacy-session-status', { hasText: '已退出登录' }).waitFor()
+  const left = await page.evaluate(() => Object.keys(localStorage))
+  expect(left.filter((key) => key.startsWith('secure.'))).toEqual([])
+  const after = await server.signed(issued[0], '/v1/me/data')
+  expect(after.status).toBe(401)
 
   expect(problems).toEqual([])
   await page.context().close()

@@ -42,8 +42,7 @@ function SessionCard(props: { view: SessionView; onSignIn: () => void; onSignOut
       return (
         <View>
           <Text id='privacy-session-status' className='privacy-center__text'>
-            已登录，本次登录有效期至 {timeLabel(view.expiresAt)}。登录凭证已加密保存在本机，
-            到期后自动失效。
+            {`已登录，本次登录有效期至 ${timeLabel(view.expiresAt)}。登录凭证已加密保存在本机，到期后自动失效。`}
           </Text>
           <View id='privacy-sign-out' className='button-secondary' onClick={props.onSignOut}>
             退出登录
