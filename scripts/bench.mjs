@@ -1,5 +1,6 @@
-// `npm run bench`: figures, printed. Sizes of the production builds against their budgets, then
-// the reference server's throughput (server/bench/). Later practices add their own figures here.
+// `npm run bench`: figures, printed. Sizes of the production builds against their budgets, the
+// client security core (scripts/bench-security.ts), then the reference server's throughput
+// (server/bench/). Later practices add their own figures here.
 // Set BENCH_SKIP_BUILD=1 to measure existing builds.
 import { execFileSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
@@ -10,6 +11,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** Bare Taro 4.2.1 React template (hello-world page), production weapp build: ../shared/toolchain.md */
 const BARE_TEMPLATE_WEAPP_BYTES = 297_177
+/** The same build just before the client security core (STORAGE, TRANSPORT) landed, commit c3e2e9b. */
+const BEFORE_SECURITY_CORE_WEAPP_BYTES = 316_946
 /** WeChat's limit for the main package. */
 const MAIN_PACKAGE_LIMIT_BYTES = 2 * 1024 * 1024
 
@@ -52,6 +55,10 @@ console.log(
 console.log(
   `  bare Taro template    ${n(BARE_TEMPLATE_WEAPP_BYTES)} bytes: ${delta >= 0 ? '+' : ''}${n(delta)} bytes (${kb(delta)})`,
 )
+const sinceCore = weappTotal - BEFORE_SECURITY_CORE_WEAPP_BYTES
+console.log(
+  `  before security core  ${n(BEFORE_SECURITY_CORE_WEAPP_BYTES)} bytes: ${sinceCore >= 0 ? '+' : ''}${n(sinceCore)} bytes (${kb(sinceCore)}; crypto-js, src/security, the session service and the privacy center's sign-in)`,
+)
 console.log(
   `  main-package limit    ${n(MAIN_PACKAGE_LIMIT_BYTES)} bytes: ${pct(weappTotal, MAIN_PACKAGE_LIMIT_BYTES)} used`,
 )
@@ -65,6 +72,12 @@ const h5Js = h5.filter((f) => f.path.endsWith('.js')).reduce((sum, f) => sum + f
 console.log('\nH5 build (dist-h5/)')
 console.log(`  total                 ${n(h5Total)} bytes (${kb(h5Total)}), ${h5.length} files`)
 console.log(`  JavaScript            ${n(h5Js)} bytes (${kb(h5Js)})`)
+
+// The client security core: its bytes (bundled alone) and the cost of sealing.
+execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench-security.ts'], {
+  cwd: root,
+  stdio: 'inherit',
+})
 
 // The reference server: signed requests against a bare handler, and error-report intake.
 execFileSync(process.execPath, ['--import', 'tsx', 'server/bench/bench-server.ts'], {

@@ -1,0 +1,109 @@
+// Part of `npm run bench`: the client security core's cost in bytes and time.
+// - Bytes: src/security's app-side modules (sealed storage, random source, HTTPS client, signing)
+//   bundled and minified with esbuild as one unit, crypto-js included and @tarojs/taro left out,
+//   so the figure is the same on every machine and independent of webpack's chunking.
+// - Time: seal+open round trips of a 1 KB value against JSON stringify+parse of the same value,
+//   alternating rounds, medians printed (this VM stalls now and then; see docs/testing.md).
+import { randomBytes } from 'node:crypto'
+import { readdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { build } from 'esbuild'
+import { deriveKeys, open, seal } from '../src/security/secure-storage/envelope'
+
+const root = resolve(__dirname, '..')
+const SECURITY_CORE_GOAL_BYTES = 30 * 1024
+const n = (value: number) => Math.round(value).toLocaleString('en-US')
+
+async function minifiedBytes(entry: string): Promise<number> {
+  const result = await build({
+    stdin: { contents: entry, resolveDir: root, loader: 'ts' },
+    bundle: true,
+    minify: true,
+    write: false,
+    format: 'esm',
+    target: 'es2017',
+    platform: 'neutral',
+    mainFields: ['main'],
+    external: ['@tarojs/taro', 'node:crypto', 'crypto'],
+    logLevel: 'silent',
+  })
+  return result.outputFiles.reduce((sum, file) => sum + file.contents.length, 0)
+}
+
+async function sizes() {
+  const dir = join(root, 'src', 'security')
+  const modules = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && !file.startsWith('sensitive')) // scrub.ts: server only, so far
+    .map((file) => `./src/security/${file.replace(/\\/g, '/').replace(/\.ts$/, '')}`)
+  const everything = modules.map((path, i) => `export * as m${i} from '${path}'`).join('\n')
+  const cryptoJs = ['aes', 'core', 'enc-base64', 'enc-hex', 'enc-utf8', 'hmac-sha256', 'sha256']
+    .map((name, i) => `export { default as c${i} } from 'crypto-js/${name}'`)
+    .join('\n')
+  const total = await minifiedBytes(everything)
+  const library = await minifiedBytes(cryptoJs)
+  console.log('\nclient security core (src/security, minified with esbuild, crypto-js included)')
+  console.log(
+    `  total                 ${n(total)} bytes (${(total / 1024).toFixed(1)} KB), ${modules.length} modules`,
+  )
+  console.log(`    crypto-js           ${n(library)} bytes (the 7 entry points used)`)
+  console.log(`    the app's own code  ${n(total - library)} bytes`)
+  console.log(
+    `  goal < ${n(SECURITY_CORE_GOAL_BYTES)} bytes: ${total < SECURITY_CORE_GOAL_BYTES ? 'met' : `NOT met (+${n(total - SECURITY_CORE_GOAL_BYTES)})`}`,
+  )
+}
+
+function perSecond(run: () => void, ms: number): number {
+  let count = 0
+  const started = performance.now()
+  let elapsed = 0
+  while (elapsed < ms) {
+    for (let i = 0; i < 20; i++) run()
+    count += 20
+    elapsed = performance.now() - started
+  }
+  return (count / elapsed) * 1000
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+function speed() {
+  const keys = deriveKeys('0a1b2c3d', randomBytes(32).toString('hex'))
+  // 1,024 bytes of JSON, the shape of a stored session.
+  const filler = 'x'.repeat(1024)
+  const value = JSON.stringify({ token: 'A'.repeat(43), note: filler }).slice(0, 1022) + '"}'
+  const ivs = Array.from({ length: 256 }, () => new Uint8Array(randomBytes(16)))
+  const expiresAt = Date.now() + 3_600_000
+  let i = 0
+  const sealOpen = () => {
+    const envelope = seal(value, keys, { name: 'bench', expiresAt, iv: ivs[i++ % ivs.length] })
+    if (open(envelope, keys, { name: 'bench', now: Date.now() }) !== value)
+      throw new Error('round trip broke')
+  }
+  const json = () => {
+    if (JSON.parse(JSON.stringify({ value })).value !== value) throw new Error('round trip broke')
+  }
+  const sealed: number[] = []
+  const plain: number[] = []
+  for (let round = 0; round < 3; round++) {
+    sealed.push(perSecond(sealOpen, 1500))
+    plain.push(perSecond(json, 1500))
+  }
+  const s = median(sealed)
+  const p = median(plain)
+  console.log(
+    `\nsealed storage, ${Buffer.byteLength(value)}-byte value (median of 3 alternating 1.5 s rounds)`,
+  )
+  console.log(`  seal + open           ${n(s)} round trips/s (${(1000 / s).toFixed(3)} ms each)`)
+  console.log(`  JSON stringify+parse  ${n(p)} round trips/s (${(1000 / p).toFixed(4)} ms each)`)
+  console.log(`  sealing costs         ${(p / s).toFixed(0)}x a plain JSON round trip`)
+}
+
+sizes()
+  .then(speed)
+  .catch((error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  })
