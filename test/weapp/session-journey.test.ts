@@ -149,3 +149,19 @@ test('when wx.login fails the user is told, and can retry', async () => {
   await program.currentPage.waitForText('已登录')
   expectHealthy(program)
 })
+
+test('when storage is full at sign-in the user is told plainly and nothing stored is lost', async () => {
+  const { fake } = connectedWx(createFakeWx({ storage: { 'weather.selectedCityId': 'chengdu' } }))
+  fake.control.loginCodes.push('weapp-journey-5')
+  app = await launchMiniProgram({ fakeWx: fake })
+  await app.currentPage.waitForText('成都')
+  await app.currentPage.tap({ id: 'home-privacy-center' })
+  await app.currentPage.waitForText('未登录')
+  // Sign-in's first write (the new install key) hits WeChat's quota.
+  fake.control.failNext('setStorage', 'exceed storage max size')
+  await app.currentPage.tap({ id: 'privacy-sign-in' })
+  await app.currentPage.waitForText('手机存储空间不足')
+  expect(fake.control.storage.get('weather.selectedCityId')?.data).toBe('chengdu')
+  expect(fake.control.storage.has('secure.item.session')).toBe(false)
+  expectHealthy(app)
+})

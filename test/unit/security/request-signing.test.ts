@@ -6,6 +6,7 @@ import {
   stringToSign,
   TIMESTAMP_PATTERN,
 } from '../../../src/security/transport/request-signing'
+import { bodySha256, signatureHeaders } from '../../../src/security/transport/sign-request'
 
 const hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
 
@@ -59,4 +60,39 @@ test.each([
 ])('%s pattern accepts the agreed form and nothing else', (_name, pattern, good, bad) => {
   expect(pattern.test(good)).toBe(true)
   for (const value of bad) expect(pattern.test(value)).toBe(false)
+})
+
+describe("the app's signer (crypto-js) gives the worked example's signature", () => {
+  const example = {
+    method: 'POST',
+    pathWithQuery: '/v1/me/consent',
+    body: '{"policyVersion":"2026-11","decision":"agreed"}',
+    timestamp: 1795650600000,
+    nonce: '9f86d081884c7d65',
+    signingKey: '4f1c8a2b9d0e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a',
+  }
+
+  test('headers', () => {
+    expect(signatureHeaders(example)).toEqual({
+      'x-timestamp': '1795650600000',
+      'x-nonce': '9f86d081884c7d65',
+      'x-signature': 'f7e8792726fc6b3b79e455d55054361b6c2cede77ed181e5d019aa3539faa17a',
+    })
+  })
+
+  test('body hashes match node:crypto, unicode included', () => {
+    for (const body of ['', 'a', example.body, '{"message":"北京 ☀️ 𝄞"}']) {
+      expect(bodySha256(body)).toBe(hex(body))
+    }
+  })
+
+  test.each([
+    ['a short key', { signingKey: 'ab'.repeat(16) }],
+    ['an upper-case key', { signingKey: example.signingKey.toUpperCase() }],
+    ['a base64 key', { signingKey: Buffer.from(example.signingKey, 'hex').toString('base64') }],
+  ])('%s is refused with ERR_INVALID_INPUT', (_label, change) => {
+    expect(() => signatureHeaders({ ...example, ...change })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_INPUT' }),
+    )
+  })
 })
