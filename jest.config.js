@@ -41,7 +41,10 @@ module.exports = {
       displayName: 'components',
       testMatch: ['<rootDir>/test/components/**/*.test.{ts,tsx}'],
       setupFiles: [...componentsPreset.setupFiles],
-      setupFilesAfterEnv: ['<rootDir>/test/components/setup.ts'],
+      setupFilesAfterEnv: [
+        '<rootDir>/test/components/setup.ts',
+        '<rootDir>/test/slow-tests-setup.ts',
+      ],
       // The preset's empty default makes babel compile jest itself; only Taro's ESM needs it.
       transformIgnorePatterns: [
         '<rootDir>/node_modules/(?!(@tarojs|@stencil|swiper|ssr-window|dom7|classnames|query-string|decode-uri-component|split-on-first|filter-obj)/)',

@@ -60,7 +60,7 @@ export function pageText(): string {
 export async function waitFor(
   predicate: () => boolean,
   what: string,
-  timeoutMs = 2000,
+  timeoutMs = 5000,
 ): Promise<void> {
   const started = Date.now()
   while (!predicate()) {

@@ -165,3 +165,19 @@ test('when storage is full at sign-in the user is told plainly and nothing store
   expect(fake.control.storage.has('secure.item.session')).toBe(false)
   expectHealthy(app)
 })
+
+test('items stored before WeChat supported encrypt: true are still read (our sealing protects them)', async () => {
+  const { fake } = connectedWx()
+  fake.control.loginCodes.push('weapp-journey-6')
+  const program = await openPrivacyCenter(fake)
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+
+  const { fake: nextFake } = connectedWx(relaunch(fake, program))
+  for (const [key, item] of nextFake.control.storage) {
+    nextFake.control.storage.set(key, { ...item, encrypt: false })
+  }
+  const next = await openPrivacyCenter(nextFake, '已登录')
+  expect(nextFake.control.calls.filter((call) => call.api === 'login')).toEqual([])
+  expectHealthy(next)
+})

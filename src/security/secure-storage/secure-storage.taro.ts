@@ -49,7 +49,12 @@ function weappStorage(): StoragePort {
         const { data } = await getStorage({ key, encrypt })
         return typeof data === 'string' ? data : undefined
       } catch (error) {
-        if (/data not found/.test(errMsg(error))) return undefined
+        const message = errMsg(error)
+        if (/data not found/.test(message)) return undefined
+        // Written before the base library supported `encrypt` (or after a downgrade): WeChat only
+        // reads an item with the flag it was written with. Our own sealing still protects it,
+        // and the next write stores it with the current flag.
+        if (/decrypt data failed|parse data failed/.test(message)) return readWith(key, !encrypt)
         throw storageError('read', error)
       }
     },
@@ -75,6 +80,15 @@ function weappStorage(): StoragePort {
         throw storageError('list', error)
       }
     },
+  }
+}
+
+async function readWith(key: string, encrypt: boolean): Promise<string | undefined> {
+  try {
+    const { data } = await getStorage({ key, encrypt })
+    return typeof data === 'string' ? data : undefined
+  } catch (error) {
+    throw storageError('read', error)
   }
 }
 

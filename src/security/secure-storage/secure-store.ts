@@ -105,7 +105,7 @@ export class SecureStore {
   }
 
   /** Seals `value` under `name` with a fresh IV. Throws ERR_STORAGE_QUOTA when it does not fit. */
-  set(name: string, value: string, options: SetOptions): Promise<void> {
+  async set(name: string, value: string, options: SetOptions): Promise<void> {
     checkName(name)
     if (typeof value !== 'string') {
       throw new AppError('ERR_INVALID_INPUT', 'secure storage holds strings (serialise first)')
@@ -125,7 +125,7 @@ export class SecureStore {
    * A tampered or unreadable item is removed, reported through `onEvent`, and the call throws
    * ERR_TAMPERED / ERR_UNSUPPORTED_VERSION so the caller can react (for a session: sign in anew).
    */
-  get(name: string): Promise<string | undefined> {
+  async get(name: string): Promise<string | undefined> {
     checkName(name)
     return this.serial(async () => {
       const result = await this.openItem(name)
@@ -135,7 +135,7 @@ export class SecureStore {
   }
 
   /** Removes one item (absent is fine). */
-  remove(name: string): Promise<void> {
+  async remove(name: string): Promise<void> {
     checkName(name)
     return this.serial(() => this.storage.remove(this.itemPrefix + name))
   }

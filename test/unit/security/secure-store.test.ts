@@ -197,7 +197,8 @@ describe('bad input', () => {
     ['fractional ttl', () => store.set('a', 'x', { ttlMs: 1.5 })],
     ['too long a ttl', () => store.set('a', 'x', { ttlMs: MAX_TTL_MS + 1 })],
     ['object value', () => store.set('a', { token: 'x' } as unknown as string, { ttlMs: HOUR })],
-  ])('%s -> ERR_INVALID_INPUT', async (_label, run) => {
-    expect(await codeOf(async () => run())).toBe('ERR_INVALID_INPUT')
+  ])('%s -> a rejected promise with ERR_INVALID_INPUT', async (_label, run) => {
+    // Rejected, not thrown: callers that only attach .catch() still see it.
+    await expect(run()).rejects.toMatchObject({ code: 'ERR_INVALID_INPUT' })
   })
 })
