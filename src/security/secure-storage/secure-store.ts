@@ -89,10 +89,8 @@ export class SecureStore {
   private readonly keyringKey: string
   /** Operations run one after another: a rotation never interleaves with a write. */
   private queue: Promise<unknown> = Promise.resolve()
-  private keyring: Map<string, EnvelopeKeys> | undefined
-  private currentKeyId: string | undefined
-  /** The keyring as stored: key id -> master key (hex). */
-  private storedKeys: Record<string, string> = {}
+  /** The keyring once read from storage, with the keys derived from it. */
+  private keyring: LoadedKeyring | undefined
 
   constructor(options: SecureStoreOptions) {
     const prefix = options.prefix ?? 'secure.'
@@ -166,15 +164,14 @@ export class SecureStore {
         const opened = await this.openItem(name)
         if (opened.kind === 'ok') live.push({ name, ...opened })
       }
-      const oldKeys = this.keyring as Map<string, EnvelopeKeys>
       const fresh = await this.makeKey()
-      const both = new Map([...oldKeys, [fresh.keyId, fresh.keys]])
-      await this.saveKeyring(fresh.keyId, both, { ...this.storedKeys, [fresh.keyId]: fresh.raw })
-      for (const item of live)
-        await this.writeSealed(item.name, item.value, fresh.keys, item.expiresAt)
-      await this.saveKeyring(fresh.keyId, new Map([[fresh.keyId, fresh.keys]]), {
+      const both = await this.saveKeyring(fresh.keyId, {
+        ...(this.keyring as LoadedKeyring).raw,
         [fresh.keyId]: fresh.raw,
       })
+      const keys = both.keys.get(fresh.keyId) as EnvelopeKeys
+      for (const item of live) await this.writeSealed(item.name, item.value, keys, item.expiresAt)
+      await this.saveKeyring(fresh.keyId, { [fresh.keyId]: fresh.raw })
     })
   }
 
@@ -184,8 +181,6 @@ export class SecureStore {
       for (const name of await this.itemNames()) await this.storage.remove(this.itemPrefix + name)
       await this.storage.remove(this.keyringKey)
       this.keyring = undefined
-      this.currentKeyId = undefined
-      this.storedKeys = {}
     })
   }
 
@@ -217,10 +212,11 @@ export class SecureStore {
   > {
     const envelope = await this.storage.read(this.itemPrefix + name)
     if (envelope === undefined) return { kind: 'absent' }
-    await this.currentKeys()
+    // Reading never makes a key: without a keyring every item is simply unreadable.
+    const keyring = await this.loadedKeyring()
     try {
       const { keyId, expiresAt } = readHeader(envelope)
-      const keys = this.keyring?.get(keyId)
+      const keys = keyring.keys.get(keyId)
       if (!keys) {
         throw new AppError('ERR_TAMPERED', 'the item was sealed with a key this install lacks')
       }
@@ -238,54 +234,57 @@ export class SecureStore {
 
   /** The current key, loading the keyring or making the first key on first use. */
   private async currentKeys(): Promise<EnvelopeKeys> {
-    if (!this.keyring) await this.loadKeyring()
-    const keys = this.currentKeyId ? this.keyring?.get(this.currentKeyId) : undefined
+    const keyring = await this.loadedKeyring()
+    const keys = keyring.current === undefined ? undefined : keyring.keys.get(keyring.current)
     if (keys) return keys
     const fresh = await this.makeKey()
-    await this.saveKeyring(fresh.keyId, new Map([[fresh.keyId, fresh.keys]]), {
-      [fresh.keyId]: fresh.raw,
-    })
-    return fresh.keys
+    const saved = await this.saveKeyring(fresh.keyId, { [fresh.keyId]: fresh.raw })
+    return saved.keys.get(fresh.keyId) as EnvelopeKeys
   }
 
-  private async loadKeyring() {
+  private async loadedKeyring(): Promise<LoadedKeyring> {
+    if (!this.keyring) this.keyring = await this.readKeyring()
+    return this.keyring
+  }
+
+  private async readKeyring(): Promise<LoadedKeyring> {
     const stored = await this.storage.read(this.keyringKey)
-    this.keyring = new Map()
-    this.currentKeyId = undefined
-    this.storedKeys = {}
-    if (stored === undefined) return
+    if (stored === undefined) return withDerivedKeys(undefined, {})
     const parsed = parseKeyring(stored)
     if (!parsed) {
       // Without a readable keyring no item can be opened: they are discarded when read.
       this.onEvent({ type: 'storage.discarded', name: 'keyring', code: 'ERR_TAMPERED' })
       await this.storage.remove(this.keyringKey)
-      return
+      return withDerivedKeys(undefined, {})
     }
-    for (const [keyId, raw] of Object.entries(parsed.keys)) {
-      this.keyring.set(keyId, deriveKeys(keyId, raw))
-    }
-    this.currentKeyId = parsed.current
-    this.storedKeys = parsed.keys
+    return withDerivedKeys(parsed.current, parsed.keys)
   }
 
   private async makeKey() {
     const master = checkRandomBytes(await this.randomBytes(MASTER_KEY_BYTES), MASTER_KEY_BYTES)
     const keyId = toHex(checkRandomBytes(await this.randomBytes(4), 4))
-    const raw = toHex(master)
-    return { keyId, keys: deriveKeys(keyId, raw), raw }
+    return { keyId, raw: toHex(master) }
   }
 
-  private async saveKeyring(
-    current: string,
-    keys: Map<string, EnvelopeKeys>,
-    raw: Record<string, string>,
-  ) {
+  private async saveKeyring(current: string, raw: Record<string, string>): Promise<LoadedKeyring> {
     const record: Keyring = { current, keys: raw }
     await this.storage.write(this.keyringKey, JSON.stringify(record))
-    this.keyring = keys
-    this.currentKeyId = current
-    this.storedKeys = raw
+    this.keyring = withDerivedKeys(current, raw)
+    return this.keyring
   }
+}
+
+interface LoadedKeyring {
+  current: string | undefined
+  /** As stored: key id -> master key (hex). */
+  raw: Record<string, string>
+  /** Derived from `raw`, never stored. */
+  keys: Map<string, EnvelopeKeys>
+}
+
+function withDerivedKeys(current: string | undefined, raw: Record<string, string>): LoadedKeyring {
+  const keys = new Map(Object.entries(raw).map(([keyId, hex]) => [keyId, deriveKeys(keyId, hex)]))
+  return { current, raw, keys }
 }
 
 function checkName(name: unknown): asserts name is string {

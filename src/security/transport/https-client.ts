@@ -102,6 +102,16 @@ const RETRYABLE = new Set<AppErrorCode>(['ERR_TIMEOUT', 'ERR_NETWORK', 'ERR_SERV
 const BACKOFF_BASE_MS = 250
 const BACKOFF_CAP_MS = 4000
 
+/** One call, checked and serialised once; every attempt is sent (and signed) from it. */
+interface PreparedRequest {
+  url: string
+  pathWithQuery: string
+  body?: string
+  credentials?: Credentials
+  /** `METHOD /path`, no query: what error messages may say. */
+  label: string
+}
+
 export class HttpsClient {
   private readonly allowed: Set<string>
   private readonly options: Required<Omit<HttpsClientOptions, 'allowedOrigins'>>
@@ -230,13 +240,7 @@ export class HttpsClient {
 
   private async sendWithRetries<T>(
     options: CallOptions<T>,
-    prepared: {
-      url: string
-      pathWithQuery: string
-      body?: string
-      credentials?: Credentials
-      label: string
-    },
+    prepared: PreparedRequest,
   ): Promise<PortResponse> {
     const attempts = options.method === 'GET' ? 1 + this.options.retries : 1
     for (let attempt = 1; ; attempt++) {
@@ -257,13 +261,7 @@ export class HttpsClient {
 
   private async sendOnce<T>(
     options: CallOptions<T>,
-    prepared: {
-      url: string
-      pathWithQuery: string
-      body?: string
-      credentials?: Credentials
-      label: string
-    },
+    prepared: PreparedRequest,
   ): Promise<PortResponse> {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (prepared.body !== undefined) headers['content-type'] = 'application/json'
