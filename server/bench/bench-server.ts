@@ -1,5 +1,5 @@
 import autocannon from 'autocannon'
-import Database from 'better-sqlite3'
+import Database from 'libsql'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'

@@ -2,7 +2,7 @@ import bcrypt from 'bcryptjs'
 import { randomBytes } from 'node:crypto'
 import { ApiError } from './api-error'
 import { bearerToken } from './auth'
-import type { Db } from './database'
+import { getRow, type Db } from './database'
 import { sha256 } from './sessions'
 
 /** Admin tokens live this long; the operator signs in again after. */
@@ -64,9 +64,7 @@ export class Admin {
   /** Throws ERR_ADMIN_AUTH_REQUIRED unless the header holds a live admin token. */
   verify(authorization: string | undefined, action: string): void {
     const token = bearerToken(authorization)
-    const row = token
-      ? (this.selectToken.get(sha256(token)) as { expiresAt: number } | undefined)
-      : undefined
+    const row = token ? getRow<{ expiresAt: number }>(this.selectToken, sha256(token)) : undefined
     if (!row || row.expiresAt <= this.now().getTime()) {
       this.audit(action, 'refused', { reason: row ? 'expired token' : 'no valid token' })
       throw new ApiError(401, 'ERR_ADMIN_AUTH_REQUIRED', 'Admin sign-in required.')

@@ -1,8 +1,36 @@
-import Database from 'better-sqlite3'
+import Database from 'libsql'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 
+/**
+ * The SQLite driver is `libsql`: better-sqlite3's synchronous API with SQLite underneath, whose
+ * binary ships in the npm registry for every common platform, so `npm ci` compiles nothing.
+ * Two differences from better-sqlite3 matter here, and the helpers below hide both:
+ * `Statement.get()` adds an enumerable `_metadata` (timings) to the row it returns, and
+ * `db.pragma(x, { simple: true })` returns that row instead of the bare value.
+ */
 export type Db = Database.Database
+export type Statement = Database.Statement
+
+/**
+ * The first row a statement returns, or undefined: the row's own columns only (libsql's timing
+ * field removed, so rows can be sent as JSON or spread without carrying it along).
+ */
+export function getRow<T extends object>(
+  statement: Statement,
+  ...params: unknown[]
+): T | undefined {
+  const row = statement.get(...params) as (T & { _metadata?: unknown }) | undefined
+  if (row === undefined) return undefined
+  const { _metadata, ...columns } = row
+  return columns as T
+}
+
+/** The value of a pragma such as `user_version` or `journal_mode`. */
+export function pragmaValue(db: Db, name: string): unknown {
+  const row = getRow<Record<string, unknown>>(db.prepare(`PRAGMA ${name}`))
+  return row === undefined ? undefined : Object.values(row)[0]
+}
 
 /**
  * The server's only state: one SQLite file in WAL mode. Several server processes can share it
@@ -86,7 +114,7 @@ const MIGRATIONS: string[] = [
 ]
 
 function migrate(db: Db): void {
-  const version = db.pragma('user_version', { simple: true }) as number
+  const version = pragmaValue(db, 'user_version') as number
   for (let i = version; i < MIGRATIONS.length; i++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[i])

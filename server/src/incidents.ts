@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { ApiError } from './api-error'
-import type { Db } from './database'
+import { getRow, type Db } from './database'
 
 export interface Incident {
   id: string
@@ -52,7 +52,7 @@ export class Incidents {
   current(): OpenIncident | undefined {
     const clock = performance.now()
     if (!this.cached || clock - this.cached.readAt >= INCIDENT_CACHE_MS) {
-      this.cached = { value: this.selectOpen.get() as OpenIncident | undefined, readAt: clock }
+      this.cached = { value: getRow<OpenIncident>(this.selectOpen), readAt: clock }
     }
     return this.cached.value
   }
@@ -60,7 +60,7 @@ export class Incidents {
   /** Open an incident; refused with ERR_INCIDENT_ALREADY_OPEN while one is open. */
   open(message: string, retryAfterSeconds: number): OpenIncident {
     const incident = this.db.transaction((): OpenIncident => {
-      const existing = this.selectOpen.get() as OpenIncident | undefined
+      const existing = getRow<OpenIncident>(this.selectOpen)
       if (existing) {
         throw new ApiError(409, 'ERR_INCIDENT_ALREADY_OPEN', `Incident ${existing.id} is open.`)
       }
@@ -80,7 +80,7 @@ export class Incidents {
   /** Close the open incident; ERR_NO_OPEN_INCIDENT when there is none. */
   end(): Incident {
     const ended = this.db.transaction((): Incident => {
-      const open = this.selectOpen.get() as OpenIncident | undefined
+      const open = getRow<OpenIncident>(this.selectOpen)
       if (!open) throw new ApiError(409, 'ERR_NO_OPEN_INCIDENT', 'No incident is open.')
       const endedAt = this.now().toISOString()
       this.close.run(endedAt)

@@ -4,7 +4,8 @@ import type {
   ErasureReceipt,
   MyDataExport,
 } from '../../src/services/api-contract'
-import type { Db } from './database'
+import { ApiError } from './api-error'
+import { getRow, type Db } from './database'
 
 /**
  * The signed-in user's rights over what the server holds: record consent decisions, export
@@ -29,11 +30,14 @@ export class MyData {
 
   export(userId: string): MyDataExport {
     const db = this.db
-    const user = db
-      .prepare(
+    const user = getRow<MyDataExport['user']>(
+      db.prepare(
         'SELECT id, created_at AS createdAt, openid_hmac AS openidHmac FROM users WHERE id = ?',
-      )
-      .get(userId) as MyDataExport['user']
+      ),
+      userId,
+    )
+    // The session that got us here was erased with its user (a concurrent DELETE /v1/me).
+    if (!user) throw new ApiError(401, 'ERR_SESSION_INVALID', 'Unknown or ended session.')
     const consents = db
       .prepare(
         `SELECT policy_version AS policyVersion, decision, decided_at AS decidedAt
@@ -65,11 +69,10 @@ export class MyData {
     const db = this.db
     return db.transaction((): ErasureReceipt => {
       const count = (table: string) =>
-        (
-          db.prepare(`SELECT count(*) AS n FROM ${table} WHERE user_id = ?`).get(userId) as {
-            n: number
-          }
-        ).n
+        getRow<{ n: number }>(
+          db.prepare(`SELECT count(*) AS n FROM ${table} WHERE user_id = ?`),
+          userId,
+        )?.n ?? 0
       const erased = {
         users: 0,
         sessions: count('sessions'),

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3'
+import Database from 'libsql'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { MAX_CLOCK_SKEW_MS } from '../../src/security/transport/request-signing'

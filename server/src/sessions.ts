@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto'
-import type { Db } from './database'
+import { getRow, type Db } from './database'
 
 /** What `POST /v1/session` hands the app. The token and signing key are shown exactly once. */
 export interface IssuedSession {
@@ -59,7 +59,7 @@ export class Sessions {
   signIn(openid: string): IssuedSession {
     const openidHmac = this.openidHmac(openid)
     const now = this.now()
-    const existing = this.findUser.get(openidHmac) as { id: string } | undefined
+    const existing = getRow<{ id: string }>(this.findUser, openidHmac)
     const userId = existing?.id ?? `usr-${randomUUID()}`
     if (!existing) this.insertUser.run(userId, openidHmac, now.toISOString())
     // Expired sessions are of no use to anyone: they are not kept (data minimisation).
@@ -77,7 +77,7 @@ export class Sessions {
 
   /** The session a token belongs to (expired ones included: the caller decides). */
   find(token: string): FoundSession | undefined {
-    return this.selectSession.get(sha256(token)) as FoundSession | undefined
+    return getRow<FoundSession>(this.selectSession, sha256(token))
   }
 
   signingKeyFor(token: string): string {

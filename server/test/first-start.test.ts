@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openDatabase } from '../src/database'
+import { openDatabase, pragmaValue } from '../src/database'
 import { Incidents } from '../src/incidents'
 import { readSettings } from '../src/settings'
 import { loadTls } from '../src/tls'
@@ -43,7 +43,10 @@ test('configured certificate files are used as they are', async () => {
 test('the database is created in WAL mode and keeps its data across reopening', () => {
   const file = join(dataDir, 'server.db')
   const db = openDatabase(file)
-  expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+  expect(pragmaValue(db, 'journal_mode')).toBe('wal')
+  // 2 = FULL: an acknowledged write survives a power cut, not just a process crash.
+  expect(pragmaValue(db, 'synchronous')).toBe(2)
+  expect(pragmaValue(db, 'foreign_keys')).toBe(1)
   db.prepare('INSERT INTO incidents (id, message, started_at) VALUES (?, ?, ?)').run(
     'inc-9',
     '维护',
