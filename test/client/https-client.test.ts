@@ -192,6 +192,82 @@ describe('tampered requests are rejected by the server and not retried', () => {
   })
 })
 
+describe('signed queries: the client signs the wire form, so any value reaches the route', () => {
+  // cityId allows only [a-z0-9-]: every value below must get the route's own ERR_VALIDATION,
+  // which proves the signature matched what the server received (else: 403 ERR_SIGNATURE_INVALID).
+  test.each<[string, string]>([
+    ['Chinese', '北京'],
+    ['a space', 'bei jing'],
+    ['a plus sign', 'a+b'],
+    ['a percent sign', '100%'],
+    ['& and = inside the value', 'a=1&b=2'],
+    ['#', '#1'],
+    ['an emoji', '晴😀'],
+    ['an empty value', ''],
+  ])('%s as query data', async (_label, value) => {
+    const { server, client, session, sent } = await setup()
+    await session.signIn()
+    const result = await codeOf(() =>
+      client.call({
+        method: 'GET',
+        url: server.url + API_ROUTES.weather,
+        query: { cityId: value },
+        signed: true,
+        parse: weather,
+      }),
+    )
+    expect(result.code).toBe('ERR_REQUEST_REJECTED')
+    expect(result.error?.details).toEqual({ status: 400, serverCode: 'ERR_VALIDATION' })
+    const wire = new URL(sent[sent.length - 1].url)
+    expect(wire.searchParams.getAll('cityId')).toEqual([value])
+  })
+
+  test.each<[string, string]>([
+    ['Chinese', '?cityId=北京'],
+    ['a space', '?cityId=bei jing'],
+    ['a stray percent sign', '?cityId=100%'],
+  ])('%s written in the URL', async (_label, query) => {
+    const { server, client, session } = await setup()
+    await session.signIn()
+    const result = await codeOf(() =>
+      client.call({
+        method: 'GET',
+        url: server.url + API_ROUTES.weather + query,
+        signed: true,
+        parse: weather,
+      }),
+    )
+    expect(result.error?.details).toEqual({ status: 400, serverCode: 'ERR_VALIDATION' })
+  })
+
+  test('a repeated key and a valid city: both values are sent, the signature holds', async () => {
+    const { server, client, session, sent } = await setup()
+    await session.signIn()
+    const result = await codeOf(() =>
+      client.call({
+        method: 'GET',
+        url: server.url + API_ROUTES.weather,
+        query: { cityId: ['beijing', 'shanghai'] },
+        signed: true,
+        parse: weather,
+      }),
+    )
+    expect(result.error?.details.serverCode).not.toBe('ERR_SIGNATURE_INVALID')
+    expect(new URL(sent[sent.length - 1].url).searchParams.getAll('cityId')).toEqual([
+      'beijing',
+      'shanghai',
+    ])
+    const forecast = await client.call({
+      method: 'GET',
+      url: server.url + API_ROUTES.weather,
+      query: { cityId: 'beijing' },
+      signed: true,
+      parse: weather,
+    })
+    expect(forecast.city.id).toBe('beijing')
+  })
+})
+
 describe('the session lifecycle', () => {
   test('a session the server has expired is renewed once and the call retried', async () => {
     const clock = testClock()
@@ -323,7 +399,8 @@ describe('URLs are checked before anything is sent', () => {
       'ERR_INSECURE_URL',
     ],
     ['data', () => 'data:text/plain,hi', 'ERR_INSECURE_URL'],
-    ['a space', (origin) => `${origin}/v1/status ?x`, 'ERR_INSECURE_URL'],
+    ['a fragment', (origin) => `${origin}/v1/status#top`, 'ERR_INVALID_INPUT'],
+    ['a dot-dot segment', (origin) => `${origin}/v1/../admin/incidents`, 'ERR_INVALID_INPUT'],
     ['another host', () => 'https://example.com/v1/status', 'ERR_HOST_NOT_ALLOWED'],
     ['another port', () => 'https://127.0.0.1:1/v1/status', 'ERR_HOST_NOT_ALLOWED'],
     [

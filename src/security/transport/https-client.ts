@@ -5,6 +5,9 @@
  * Guarantees:
  * - Nothing is sent to a URL that is not https to an allow-listed origin (ERR_INSECURE_URL,
  *   ERR_HOST_NOT_ALLOWED), decided before the port is called.
+ * - Path and query go out in one canonical wire form (canonical-url.ts: UTF-8, RFC 3986
+ *   percent-encoding), and that exact text is what is signed, so Chinese, spaces, `+`, `&` or `#`
+ *   in a value reach the server as sent and signed.
  * - Every call has a timeout; only GETs are retried (timeouts, network failures, 5xx), with
  *   exponential backoff and full jitter, each retry freshly signed.
  * - Signed calls carry timestamp, nonce and HMAC (sign-request.ts). A refused session is renewed
@@ -17,6 +20,7 @@
  */
 import { AppError, type AppErrorCode } from '../app-error'
 import { checkRandomBytes, toHex, type RandomBytes } from '../secure-random/secure-random'
+import { canonicalPathAndQuery, type QueryParams } from './canonical-url'
 import { SIGNING_HEADERS } from './request-signing'
 import { signatureHeaders } from './sign-request'
 
@@ -58,8 +62,10 @@ export interface CredentialsProvider {
 
 export interface CallOptions<T> {
   method: HttpMethod
-  /** Absolute https URL, query included. */
+  /** Absolute https URL; a query written in it is kept (and encoded where it must be). */
   url: string
+  /** Query values as data, encoded completely and appended (`{ cityId: '北京' }`). */
+  query?: QueryParams
   /** Sent as JSON. */
   body?: unknown
   /** Sign with the session (needs `credentials`). */
@@ -95,7 +101,8 @@ export interface HttpsClientOptions {
 }
 
 const ORIGIN_PATTERN = /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/
-const URL_PATTERN = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#\s]*)([^#\s]*)$/
+// scheme :// authority, then the rest (path, query; a fragment is refused by canonicalPathAndQuery).
+const URL_PATTERN = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([\s\S]*)$/
 const SERVER_CODE_PATTERN = /^ERR_[A-Z0-9_]+$/
 const SESSION_REFUSED = new Set(['ERR_AUTH_REQUIRED', 'ERR_SESSION_INVALID', 'ERR_SESSION_EXPIRED'])
 const RETRYABLE = new Set<AppErrorCode>(['ERR_TIMEOUT', 'ERR_NETWORK', 'ERR_SERVER'])
@@ -157,7 +164,7 @@ export class HttpsClient {
   }
 
   async call<T>(options: CallOptions<T>): Promise<T> {
-    const { origin, pathWithQuery, path } = this.checkUrl(options.url)
+    const { origin, pathWithQuery, path } = this.checkUrl(options.url, options.query)
     const label = `${options.method} ${path}`
     const body = options.body === undefined ? undefined : JSON.stringify(options.body)
     if (options.signed && !this.credentials) {
@@ -214,7 +221,7 @@ export class HttpsClient {
 
   // --- inside -------------------------------------------------------------------------------
 
-  private checkUrl(url: string) {
+  private checkUrl(url: string, query: QueryParams | undefined) {
     const match = typeof url === 'string' ? URL_PATTERN.exec(url) : null
     if (!match) {
       throw new AppError('ERR_INSECURE_URL', 'only absolute https URLs are called')
@@ -231,10 +238,11 @@ export class HttpsClient {
     if (authority.includes('@') || !this.allowed.has(origin)) {
       throw new AppError('ERR_HOST_NOT_ALLOWED', 'refused a host that is not on the allow-list')
     }
-    const pathWithQuery = rest === '' ? '/' : rest
-    if (!pathWithQuery.startsWith('/')) {
+    const written = rest === '' ? '/' : rest
+    if (!written.startsWith('/')) {
       throw new AppError('ERR_INSECURE_URL', 'the URL has no path')
     }
+    const pathWithQuery = canonicalPathAndQuery(written, query)
     return { origin, pathWithQuery, path: pathWithQuery.split('?')[0] }
   }
 

@@ -7,6 +7,7 @@ import {
   TIMESTAMP_PATTERN,
 } from '../../../src/security/transport/request-signing'
 import { bodySha256, signatureHeaders } from '../../../src/security/transport/sign-request'
+import { canonicalPathAndQuery } from '../../../src/security/transport/canonical-url'
 
 const hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
 
@@ -32,6 +33,32 @@ test('the worked example in docs/request-signing.md', () => {
   expect(createHmac('sha256', key).update(text).digest('hex')).toBe(
     'f7e8792726fc6b3b79e455d55054361b6c2cede77ed181e5d019aa3539faa17a',
   )
+})
+
+test('the worked example with Chinese text in docs/request-signing.md', () => {
+  const wire = canonicalPathAndQuery('/v1/weather', { cityId: '北京', note: '晴 +1&x=#' })
+  expect(wire).toBe('/v1/weather?cityId=%E5%8C%97%E4%BA%AC&note=%E6%99%B4%20%2B1%26x%3D%23')
+  const text = stringToSign({
+    method: 'GET',
+    pathWithQuery: wire,
+    timestamp: '1795650600000',
+    nonce: '9f86d081884c7d65',
+    bodySha256: EMPTY_BODY_SHA256,
+  })
+  const key = Buffer.from('4f1c8a2b9d0e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a', 'hex')
+  const expected = '66353cca1438709da0d4847f1b6d99a46af63c13ea92c8bd59327ffacac9548e'
+  expect(createHmac('sha256', key).update(text).digest('hex')).toBe(expected)
+  // The app's signer (crypto-js) agrees with node:crypto on the same wire form.
+  expect(
+    signatureHeaders({
+      method: 'GET',
+      pathWithQuery: wire,
+      body: '',
+      timestamp: 1795650600000,
+      nonce: '9f86d081884c7d65',
+      signingKey: key.toString('hex'),
+    })['x-signature'],
+  ).toBe(expected)
 })
 
 test('the empty-body hash is SHA-256 of nothing', () => {
