@@ -12,6 +12,11 @@ export type AppErrorCode =
   | 'ERR_WEATHER_UNAVAILABLE'
   /** Reading or writing local storage failed (platform error). */
   | 'ERR_STORAGE_FAILED'
+  /**
+   * A stored item exists but the platform could not hand it over (with either WeChat `encrypt`
+   * flag), or it held a value of the wrong type: the secure store discards and reports it.
+   */
+  | 'ERR_STORAGE_UNREADABLE'
   /** Storage is full (WeChat: 1 MB a key, 10 MB in all; 0.7 / 7.1 MB with `encrypt`). */
   | 'ERR_STORAGE_QUOTA'
   /** A sealed item failed its integrity check (changed, truncated, wrong key): it was discarded. */

@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '../security/app-error'
-import type { SecureStore } from '../security/secure-storage/secure-store'
+import { isDiscarded, type SecureStore } from '../security/secure-storage/secure-store'
 import type {
   Credentials,
   CredentialsProvider,
@@ -74,10 +74,12 @@ export class SessionService implements CredentialsProvider {
 
   /**
    * Ends the session on the server (best effort: offline, it simply expires there) and wipes the
-   * secure store and its keys on the device (always). Resolves whether the server confirmed it.
+   * secure store and its keys on the device (always). Resolves with what the server did:
+   * `ended` (it confirmed, or already had no such session), `refused` (it answered with an error:
+   * `status` and its `serverCode`), or `unreachable` (no answer: offline, timeout).
    */
-  async signOut(): Promise<{ serverEnded: boolean }> {
-    let serverEnded = false
+  async signOut(): Promise<ServerSignOut> {
+    let server: ServerSignOut = { outcome: 'ended' }
     const session = await this.load()
     if (session) {
       try {
@@ -88,17 +90,17 @@ export class SessionService implements CredentialsProvider {
           renewSession: false,
           parse: () => undefined,
         })
-        serverEnded = true
       } catch (error) {
         // Availability over certainty: the device forgets the session regardless, and the
-        // server drops it at expiry. The caller tells the user which of the two happened.
+        // server drops it at expiry. The caller tells the user which of the outcomes happened.
         if (!isAppError(error)) throw error
+        server = signOutFailure(error)
       }
     }
     this.session = undefined
     this.loaded = true
     await this.options.store.wipe()
-    return { serverEnded }
+    return server
   }
 
   // --- inside -------------------------------------------------------------------------------
@@ -117,10 +119,8 @@ export class SessionService implements CredentialsProvider {
     try {
       text = await this.options.store.get(SESSION_ITEM)
     } catch (error) {
-      // A tampered session was discarded and reported by the store: sign in afresh.
-      if (isAppError(error, 'ERR_TAMPERED') || isAppError(error, 'ERR_UNSUPPORTED_VERSION')) {
-        return undefined
-      }
+      // A tampered or unreadable session was discarded and reported by the store: sign in afresh.
+      if (isDiscarded(error)) return undefined
       throw error
     }
     if (text === undefined) return undefined
@@ -174,4 +174,18 @@ function parseStoredSession(text: string): StoredSession | undefined {
   } catch {
     return undefined
   }
+}
+
+/** What the server made of a sign-out (the device is wiped whatever it says). */
+export type ServerSignOut =
+  | { outcome: 'ended' }
+  | { outcome: 'refused'; status: number; serverCode?: string }
+  | { outcome: 'unreachable' }
+
+function signOutFailure(error: AppError): ServerSignOut {
+  const { status, serverCode } = error.details
+  // The server no longer knows the session: it is as ended as it can be.
+  if (error.code === 'ERR_SESSION_EXPIRED') return { outcome: 'ended' }
+  if (status !== undefined) return { outcome: 'refused', status, serverCode }
+  return { outcome: 'unreachable' }
 }

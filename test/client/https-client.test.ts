@@ -370,7 +370,7 @@ describe('the session lifecycle', () => {
     await session.signIn()
     const old = JSON.parse((await store.get(SESSION_ITEM)) as string) as Credentials
     expect((await server.signed(old, API_ROUTES.myData)).status).toBe(200)
-    expect(await session.signOut()).toEqual({ serverEnded: true })
+    expect(await session.signOut()).toEqual({ outcome: 'ended' })
     expect(memory.items.size).toBe(0)
     expect(await session.state()).toEqual({ signedIn: false })
     const after = await server.signed(old, API_ROUTES.myData)
@@ -378,12 +378,44 @@ describe('the session lifecycle', () => {
     expect(after.body).toMatchObject({ error: { code: 'ERR_SESSION_INVALID' } })
   })
 
+  test('a sign-out the server refuses is told apart from one that never reached it', async () => {
+    const { server, store, memory } = await setup()
+    const { port } = nodeRequestPort(server.ca)
+    // A client whose signatures are broken on the way: the server answers 403, it is reachable.
+    const breaking = new HttpsClient({
+      allowedOrigins: [server.url],
+      request: (request) =>
+        port(
+          request.method === 'DELETE'
+            ? { ...request, headers: { ...request.headers, 'x-signature': '0'.repeat(64) } }
+            : request,
+        ),
+      randomBytes: random,
+      now: Date.now,
+      sleep: async () => undefined,
+    })
+    const refused = new SessionService({
+      client: breaking,
+      store,
+      login: async () => 'code-refused',
+      apiOrigin: server.url,
+      now: Date.now,
+    })
+    await refused.signIn()
+    expect(await refused.signOut()).toEqual({
+      outcome: 'refused',
+      status: 403,
+      serverCode: 'ERR_SIGNATURE_INVALID',
+    })
+    expect(memory.items.size).toBe(0)
+  })
+
   test('sign-out while the server is unreachable still wipes the device', async () => {
     const { server, session, memory } = await setup()
     await session.signIn()
     await server.close()
     servers.splice(servers.indexOf(server), 1)
-    expect(await session.signOut()).toEqual({ serverEnded: false })
+    expect(await session.signOut()).toEqual({ outcome: 'unreachable' })
     expect(memory.items.size).toBe(0)
   })
 })

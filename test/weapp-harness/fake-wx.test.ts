@@ -1,4 +1,4 @@
-import { createFakeWx, STORAGE_LIMITS } from './fake-wx'
+import { createFakeWx, STORAGE_LIMITS, WECHAT_REFERER } from './fake-wx'
 
 type Result = Record<string, unknown>
 type Api = (options?: Record<string, unknown>) => Promise<Result> | undefined
@@ -123,8 +123,16 @@ describe('storage', () => {
     await expect(api(wx, 'getStorage')({ key: 'token', encrypt: true })).resolves.toMatchObject({
       data: 'sealed',
     })
-    await expect(api(wx, 'getStorage')({ key: 'token' })).rejects.toEqual({
-      errMsg: 'getStorage:fail parse data failed',
+    // WeChat does not document this wording: each fake makes up its own.
+    const mismatch = api(wx, 'getStorage')({ key: 'token' }) as Promise<unknown>
+    await expect(mismatch).rejects.toHaveProperty(
+      'errMsg',
+      expect.stringMatching(/^getStorage:fail item [0-9a-f]{6} unreadable$/),
+    )
+    const chosen = createFakeWx({ storageMismatchWording: 'something else entirely' })
+    await api(chosen.wx, 'setStorage')({ key: 'token', data: 'sealed', encrypt: true })
+    await expect(api(chosen.wx, 'getStorage')({ key: 'token' })).rejects.toEqual({
+      errMsg: 'getStorage:fail something else entirely',
     })
     await expect(
       api(
@@ -177,7 +185,7 @@ describe('settings, prompts, login, random bytes, network', () => {
   })
 
   test('requests go to the programmed handler; without one they fail loudly', async () => {
-    const { wx, control } = createFakeWx()
+    const { wx, control } = createFakeWx({ requestDomains: ['https://api.example.com'] })
     await expect(api(wx, 'request')({ url: 'https://api.example.com/v1/x' })).rejects.toEqual({
       errMsg: 'request:fail no request handler set in the fake wx',
     })
@@ -194,6 +202,99 @@ describe('settings, prompts, login, random bytes, network', () => {
       errMsg: 'request:fail timeout',
     })
     expect(control.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'GET'])
+  })
+
+  describe('wx.request sends what WeChat sends', () => {
+    function recording(options: Parameters<typeof createFakeWx>[0] = {}) {
+      const fake = createFakeWx({ requestDomains: ['https://api.example.com'], ...options })
+      fake.control.onRequest(() => ({ statusCode: 204 }))
+      return fake
+    }
+
+    test.each([
+      ['GET without headers', { method: 'GET' }],
+      ['a bodiless DELETE', { method: 'DELETE' }],
+      ['a POST with a string body', { method: 'POST', data: '{"a":1}' }],
+    ])('%s gets content-type: application/json', async (_name, options) => {
+      const { wx, control } = recording()
+      await api(wx, 'request')({ url: 'https://api.example.com/v1/x', ...options })
+      expect(control.requests[0].header['content-type']).toBe('application/json')
+    })
+
+    test("the app's own content-type is kept, in whatever case it was written", async () => {
+      const { wx, control } = recording()
+      await api(
+        wx,
+        'request',
+      )({
+        url: 'https://api.example.com/v1/x',
+        method: 'POST',
+        header: { 'Content-Type': 'text/plain' },
+        data: 'hi',
+      })
+      expect(control.requests[0].header).toMatchObject({ 'Content-Type': 'text/plain' })
+      expect(control.requests[0].header['content-type']).toBeUndefined()
+    })
+
+    test('Referer is fixed and cannot be overridden; no Origin is sent', async () => {
+      const { wx, control } = recording()
+      await api(
+        wx,
+        'request',
+      )({
+        url: 'https://api.example.com/v1/x',
+        header: { Referer: 'https://evil.example/', Origin: 'https://evil.example' },
+      })
+      const sent = control.requests[0].header
+      expect(sent.referer).toBe(WECHAT_REFERER)
+      expect(Object.keys(sent).filter((k) => /^(referer|origin)$/i.test(k))).toEqual(['referer'])
+    })
+
+    test('GET data goes into the query string; POST object data is sent as JSON', async () => {
+      const { wx, control } = recording()
+      await api(
+        wx,
+        'request',
+      )({
+        url: 'https://api.example.com/v1/x?a=1',
+        data: { city: '北京', q: 'a b&c' },
+      })
+      await api(
+        wx,
+        'request',
+      )({
+        url: 'https://api.example.com/v1/x',
+        method: 'POST',
+        data: { city: '北京' },
+      })
+      expect(control.requests[0].url).toBe(
+        'https://api.example.com/v1/x?a=1&city=%E5%8C%97%E4%BA%AC&q=a%20b%26c',
+      )
+      expect(control.requests[0].body).toBeUndefined()
+      expect(control.requests[1].body).toBe('{"city":"北京"}')
+    })
+
+    test('the URL is sent percent-encoded, as a phone sends it', async () => {
+      const { wx, control } = recording()
+      await api(wx, 'request')({ url: 'https://api.example.com/v1/weather?cityId=北京 x' })
+      expect(control.requests[0].url).toBe(
+        'https://api.example.com/v1/weather?cityId=%E5%8C%97%E4%BA%AC%20x',
+      )
+    })
+
+    test.each([
+      ['http', 'http://api.example.com/v1/x'],
+      ['another domain', 'https://other.example/v1/x'],
+      ['another port', 'https://api.example.com:8443/v1/x'],
+      ['not a URL', 'api.example.com/v1/x'],
+    ])('%s is refused before anything is sent', async (_name, url) => {
+      const { wx, control } = recording()
+      await expect(api(wx, 'request')({ url })).rejects.toHaveProperty(
+        'errMsg',
+        expect.stringMatching(/^request:fail /),
+      )
+      expect(control.requests).toHaveLength(0)
+    })
   })
 
   test('navigation fails the WeChat way when no page stack is running', async () => {

@@ -9,7 +9,15 @@ import { randomBytes } from 'node:crypto'
  * - failures carry an `errMsg` of the form `"<api>:fail <reason>"`; `*Sync` APIs throw an Error
  *   with that message;
  * - storage keeps WeChat's limits (1 MB a key, 10 MB in all; 0.7 MB / 7.1 MB with `encrypt`), and
- *   data written with `encrypt: true` can only be read back with `encrypt: true`;
+ *   data written with `encrypt: true` can only be read back with `encrypt: true`. WeChat does not
+ *   document the errMsg of that mismatch, so each fake answers it with a wording of its own that
+ *   no code can have been written against (set `storageMismatchWording` to pick one);
+ * - `wx.request` sends what WeChat sends: only https to the configured request domains (else
+ *   `request:fail url not in domain list`), the URL percent-encoded as a phone's network stack
+ *   sends it, `content-type: application/json` when the app set no content-type (every method, a
+ *   bodiless DELETE included), a fixed `Referer: https://servicewechat.com/<appid>/<version>/page-frame.html`
+ *   the app cannot override, no `Origin`, GET `data` objects serialised into the query string and
+ *   other methods' object `data` sent as JSON. Handlers see the wire form (`url`, `header`, `body`);
  * - `authSetting[scope]` is `undefined` (never asked), `false` (denied) or `true`;
  * - `getRandomValues` exists, but the runtime has no global `crypto` (the harness does not add one).
  *
@@ -23,11 +31,16 @@ export interface WxCallbacks<T = Record<string, unknown>> {
   complete?: (resultOrError: unknown) => void
 }
 
-/** What a request handler sees: the options the app passed to `wx.request`. */
+/** What a request handler sees: the request as WeChat puts it on the wire. */
 export interface FakeRequest {
+  /** The URL sent: percent-encoded, with GET `data` serialised into the query. */
   url: string
   method: string
+  /** The headers sent: the app's, plus WeChat's defaults and its fixed Referer. */
   header: Record<string, string>
+  /** The body sent (undefined for none). */
+  body?: string
+  /** `data` as the app passed it. */
   data: unknown
   timeout?: number
 }
@@ -56,11 +69,22 @@ export interface FakeWxOptions {
   authSetting?: Record<string, boolean>
   /** Base library version reported to the app. */
   SDKVersion?: string
+  /** The admin console's request 合法域名 (https origins). Default: the reference server's. */
+  requestDomains?: string[]
+  /** The errMsg reason for reading an item with the other `encrypt` flag (default: a new one). */
+  storageMismatchWording?: string
 }
+
+/** The origin the builds call by default (`.env`): the reference server on this machine. */
+export const DEFAULT_REQUEST_DOMAINS = ['https://127.0.0.1:8443']
+/** What WeChat sends as Referer for a development build of an app with the placeholder appid. */
+export const WECHAT_REFERER = 'https://servicewechat.com/touristappid/0/page-frame.html'
 
 export interface StoredItem {
   data: unknown
   encrypt: boolean
+  /** WeChat holds the key but cannot hand the value over with either flag (a damaged file). */
+  damaged?: boolean
 }
 
 export interface ToastRecord {
@@ -113,6 +137,9 @@ export interface FakeWx {
 
 export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
   const pendingFailures = new Map<string, string[]>()
+  const requestDomains = new Set(options.requestDomains ?? DEFAULT_REQUEST_DOMAINS)
+  const mismatchWording =
+    options.storageMismatchWording ?? `item ${randomBytes(3).toString('hex')} unreadable`
   let requestHandler: RequestHandler | undefined
 
   const control: FakeWxControl = {
@@ -227,9 +254,8 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
     if (typeof key !== 'string') throw new WxFailure(`${api}:fail parameter error: key`)
     const item = control.storage.get(key)
     if (!item) throw new WxFailure(`${api}:fail data not found`)
-    if (item.encrypt !== encrypt) {
-      throw new WxFailure(`${api}:fail ${encrypt ? 'decrypt' : 'parse'} data failed`)
-    }
+    if (item.damaged) throw new WxFailure(`${api}:fail ${mismatchWording} (damaged)`)
+    if (item.encrypt !== encrypt) throw new WxFailure(`${api}:fail ${mismatchWording}`)
     return copy(item.data)
   }
 
@@ -347,13 +373,7 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
 
     // Network
     request: asyncApi('request', async (o) => {
-      const request: FakeRequest = {
-        url: String(o.url),
-        method: String(o.method ?? 'GET').toUpperCase(),
-        header: { ...((o.header as Record<string, string>) ?? {}) },
-        data: o.data,
-        timeout: typeof o.timeout === 'number' ? o.timeout : undefined,
-      }
+      const request = wireRequest(o, requestDomains)
       control.requests.push(request)
       if (!requestHandler) throw new WxFailure('request:fail no request handler set in the fake wx')
       const response = await requestHandler(request)
@@ -404,6 +424,61 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
   })
 
   return { wx, control }
+}
+
+/**
+ * The request WeChat puts on the wire for `wx.request(options)`; throws the WxFailure WeChat
+ * gives for a URL outside the request domains.
+ */
+function wireRequest(o: Record<string, unknown>, domains: Set<string>): FakeRequest {
+  const method = String(o.method ?? 'GET').toUpperCase()
+  let url: URL
+  try {
+    url = new URL(String(o.url))
+  } catch {
+    throw new WxFailure('request:fail invalid url')
+  }
+  if (url.protocol !== 'https:' || !domains.has(url.origin)) {
+    throw new WxFailure('request:fail url not in domain list')
+  }
+  const header: Record<string, string> = {}
+  for (const [key, value] of Object.entries((o.header as Record<string, unknown>) ?? {})) {
+    // The page cannot set these: WeChat sends its own Referer and no Origin.
+    if (['referer', 'origin'].includes(key.toLowerCase())) continue
+    header[key] = String(value)
+  }
+  if (!Object.keys(header).some((key) => key.toLowerCase() === 'content-type')) {
+    header['content-type'] = 'application/json'
+  }
+  header.referer = WECHAT_REFERER
+  const data = o.data
+  let body: string | undefined
+  if (method === 'GET') {
+    // WeChat appends encodeURIComponent(key)=encodeURIComponent(value) pairs to the query.
+    const extra =
+      data && typeof data === 'object'
+        ? Object.entries(data)
+            .map(
+              ([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`,
+            )
+            .join('&')
+        : typeof data === 'string'
+          ? data
+          : ''
+    if (extra !== '') url.search = url.search ? `${url.search}&${extra}` : extra
+  } else if (typeof data === 'string') {
+    body = data
+  } else if (data !== undefined && data !== null) {
+    body = JSON.stringify(data)
+  }
+  return {
+    url: url.href,
+    method,
+    header,
+    body,
+    data,
+    timeout: typeof o.timeout === 'number' ? o.timeout : undefined,
+  }
 }
 
 /** A WeChat failure: `errMsg` is what the app's `fail` callback receives. */

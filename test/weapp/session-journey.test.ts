@@ -26,13 +26,14 @@ afterEach(() => app?.close())
 function connectedWx(fake: FakeWx = createFakeWx()) {
   const { port } = nodeRequestPort(server.ca)
   const sessions: Array<{ token: string; signingKey: string }> = []
+  // The fake wx has already refused other domains and put WeChat's wire form on the request
+  // (default content-type, fixed Referer, encoded URL): forward exactly that.
   fake.control.onRequest(async (request) => {
-    if (!request.url.startsWith(`${BUILT_API_ORIGIN}/`)) return { fail: 'url not in domain list' }
     const response = await port({
       url: server.url + request.url.slice(BUILT_API_ORIGIN.length),
       method: request.method as 'GET' | 'POST' | 'DELETE',
       headers: request.header,
-      body: typeof request.data === 'string' ? request.data : undefined,
+      body: request.body,
       timeoutMs: request.timeout ?? 60_000,
     })
     if (request.url.endsWith('/v1/session') && response.status === 201) {
@@ -47,10 +48,9 @@ function connectedWx(fake: FakeWx = createFakeWx()) {
  * The next launch of the same install: a fresh runtime (WeChat starts the app anew) that keeps the
  * device's storage, encrypt flags included.
  */
-function relaunch(previous: FakeWx, program: MiniProgram): FakeWx {
+function relaunch(previous: FakeWx, program: MiniProgram, next = createFakeWx()): FakeWx {
   program.close()
   app = undefined
-  const next = createFakeWx()
   for (const [key, item] of previous.control.storage) next.control.storage.set(key, { ...item })
   return next
 }
@@ -104,7 +104,7 @@ test('sign in seals the session with platform random bytes; the next launch open
   expectHealthy(next)
 })
 
-test('sign out ends the session on the server and wipes the keys and items', async () => {
+test('sign out ends the session on the server (sent as WeChat sends a DELETE) and wipes the keys and items', async () => {
   const { fake, sessions } = connectedWx()
   fake.control.loginCodes.push('weapp-journey-2')
   const program = await openPrivacyCenter(fake)
@@ -113,6 +113,10 @@ test('sign out ends the session on the server and wipes the keys and items', asy
 
   await program.currentPage.tap({ id: 'privacy-sign-out' })
   await program.currentPage.waitForText('已退出登录')
+  // WeChat gave the bodiless DELETE a JSON content-type; the server still ended the session.
+  const signOut = fake.control.requests.find((request) => request.method === 'DELETE')
+  expect(signOut?.header['content-type']).toBe('application/json')
+  expect(signOut?.body).toBeUndefined()
   expect([...fake.control.storage.keys()].filter((key) => key.startsWith('secure.'))).toEqual([])
   const after = await server.signed(sessions[0], '/v1/me/data')
   expect(after.status).toBe(401)
@@ -166,18 +170,57 @@ test('when storage is full at sign-in the user is told plainly and nothing store
   expectHealthy(app)
 })
 
-test('items stored before WeChat supported encrypt: true are still read (our sealing protects them)', async () => {
-  const { fake } = connectedWx()
-  fake.control.loginCodes.push('weapp-journey-6')
-  const program = await openPrivacyCenter(fake)
-  await program.currentPage.tap({ id: 'privacy-sign-in' })
-  await program.currentPage.waitForText('已登录')
+// WeChat does not document the errMsg for an item read with the other encrypt flag: the app must
+// not depend on any wording, so the journey runs with two the app has never seen.
+test.each(['storage mismatch 7f3a', '读取失败：数据格式不符'])(
+  'items stored before WeChat supported encrypt: true are still read, whatever WeChat says (%s)',
+  async (wording) => {
+    const { fake } = connectedWx(createFakeWx({ storageMismatchWording: wording }))
+    fake.control.loginCodes.push('weapp-journey-6')
+    const program = await openPrivacyCenter(fake)
+    await program.currentPage.tap({ id: 'privacy-sign-in' })
+    await program.currentPage.waitForText('已登录')
 
-  const { fake: nextFake } = connectedWx(relaunch(fake, program))
-  for (const [key, item] of nextFake.control.storage) {
-    nextFake.control.storage.set(key, { ...item, encrypt: false })
-  }
-  const next = await openPrivacyCenter(nextFake, '已登录')
-  expect(nextFake.control.calls.filter((call) => call.api === 'login')).toEqual([])
-  expectHealthy(next)
-})
+    const { fake: nextFake } = connectedWx(
+      relaunch(fake, program, createFakeWx({ storageMismatchWording: wording })),
+    )
+    for (const [key, item] of nextFake.control.storage) {
+      nextFake.control.storage.set(key, { ...item, encrypt: false })
+    }
+    const next = await openPrivacyCenter(nextFake, '已登录')
+    expect(nextFake.control.calls.filter((call) => call.api === 'login')).toEqual([])
+    expectHealthy(next)
+  },
+)
+
+test.each<
+  [
+    string,
+    (item: { data: unknown; encrypt: boolean }) => {
+      data: unknown
+      encrypt: boolean
+      damaged?: boolean
+    },
+  ]
+>([
+  ['a value of the wrong type', (item) => ({ ...item, data: { not: 'a string' } })],
+  ['an item WeChat cannot hand over with either flag', (item) => ({ ...item, damaged: true })],
+])(
+  '%s is discarded at launch; the privacy center shows "signed out", never a sign-in error',
+  async (_name, spoil) => {
+    const { fake } = connectedWx()
+    fake.control.loginCodes.push('weapp-journey-7')
+    const program = await openPrivacyCenter(fake)
+    await program.currentPage.tap({ id: 'privacy-sign-in' })
+    await program.currentPage.waitForText('已登录')
+
+    const { fake: nextFake } = connectedWx(relaunch(fake, program))
+    const item = nextFake.control.storage.get('secure.item.session')
+    if (!item) throw new Error('no sealed session to spoil')
+    nextFake.control.storage.set('secure.item.session', spoil(item))
+    const next = await openPrivacyCenter(nextFake, '未登录')
+    expect(next.currentPage.text()).not.toContain('登录失败')
+    expect(nextFake.control.storage.has('secure.item.session')).toBe(false)
+    expectHealthy(next)
+  },
+)

@@ -1,6 +1,7 @@
 import { Text, View } from '@tarojs/components'
-import type { AppErrorCode } from '../../security/app-error'
+import type { AppError } from '../../security/app-error'
 import { useSession, type SessionView } from '../../services/hooks/use-session'
+import type { ServerSignOut } from '../../services/session'
 import './index.css'
 
 /**
@@ -53,7 +54,7 @@ function SessionCard(props: { view: SessionView; onSignIn: () => void; onSignOut
       return (
         <View>
           <Text id='privacy-session-status' className='privacy-center__text'>
-            {signedOutText(view.serverEnded)}
+            {signedOutText(view.server)}
           </Text>
           <Text className='muted privacy-center__note'>
             登录只向服务器发送微信提供的一次性登录凭证（code），不含昵称、头像或手机号。
@@ -67,7 +68,7 @@ function SessionCard(props: { view: SessionView; onSignIn: () => void; onSignOut
       return (
         <View>
           <Text id='privacy-session-error' className='privacy-center__error'>
-            {errorText(view.error.code)}
+            {errorText(view.error)}
           </Text>
           <View id='privacy-sign-in' className='button-primary' onClick={props.onSignIn}>
             重试登录
@@ -77,15 +78,23 @@ function SessionCard(props: { view: SessionView; onSignIn: () => void; onSignOut
   }
 }
 
-function signedOutText(serverEnded: boolean | undefined): string {
-  if (serverEnded === true) return '已退出登录。本机保存的登录凭证和密钥已全部清除。'
-  if (serverEnded === false) {
-    return '已在本机退出，登录凭证和密钥已清除。服务器暂时无法连接，那边的登录将在到期后自动失效。'
+/** After a sign-out, what happened on the device (always wiped) and on the server. */
+function signedOutText(server: ServerSignOut | undefined): string {
+  const local = '已在本机退出，登录凭证和密钥已清除。'
+  switch (server?.outcome) {
+    case 'ended':
+      return '已退出登录。本机保存的登录凭证和密钥已全部清除。'
+    case 'refused':
+      return `${local}服务器拒绝了退出请求（${server.serverCode ?? `HTTP ${server.status}`}），那边的登录将在到期后自动失效。`
+    case 'unreachable':
+      return `${local}暂时无法连接服务器，那边的登录将在到期后自动失效。`
+    default:
+      return '未登录。查看和管理你的数据需要先登录。'
   }
-  return '未登录。查看和管理你的数据需要先登录。'
 }
 
-function errorText(code: AppErrorCode): string {
+function errorText(error: AppError): string {
+  const { code } = error
   switch (code) {
     case 'ERR_NETWORK':
     case 'ERR_TIMEOUT':
@@ -95,6 +104,9 @@ function errorText(code: AppErrorCode): string {
     case 'ERR_SERVER':
     case 'ERR_RATE_LIMITED':
       return '服务暂时繁忙，请稍后重试。'
+    case 'ERR_REQUEST_REJECTED':
+      // The server answered and said no: not a network problem, so say so, with its reason.
+      return `服务器拒绝了登录请求（${error.details.serverCode ?? `HTTP ${error.details.status}`}），请稍后重试。`
     case 'ERR_STORAGE_QUOTA':
       return '手机存储空间不足，无法保存登录状态。请清理空间后重试。'
     case 'ERR_NO_SECURE_RANDOM':

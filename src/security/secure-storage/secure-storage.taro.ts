@@ -1,5 +1,5 @@
 import Taro from '@tarojs/taro'
-import { AppError } from '../app-error'
+import { AppError, isAppError } from '../app-error'
 import { platformRandomBytes } from '../secure-random/secure-random.taro'
 import { SecureStore, type StorageEvent, type StoragePort } from './secure-store'
 
@@ -10,6 +10,10 @@ import { SecureStore, type StorageEvent, type StoragePort } from './secure-store
  *   lowers WeChat's limits to 0.7 MB a key and 7.1 MB in all.
  * - H5: localStorage, through Taro (any script on the page can read it, hence the sealing).
  * WeChat's `errMsg` strings become ERR_STORAGE_QUOTA / ERR_STORAGE_FAILED here and nowhere else.
+ * Reading never depends on an errMsg wording: WeChat documents neither the text for "absent" nor
+ * for "written with the other encrypt flag". A failed read is tried once with the other flag; if
+ * that fails too, the key list says whether the item is absent (undefined) or there but
+ * unreadable (ERR_STORAGE_UNREADABLE, which the store discards and reports).
  */
 export function createTaroStoragePort(): StoragePort {
   return process.env.TARO_ENV === 'weapp' ? weappStorage() : h5Storage()
@@ -43,20 +47,32 @@ const getStorage = Taro.getStorage as unknown as (
 function weappStorage(): StoragePort {
   // Feature-detect once; an old base library still gets our own sealing.
   const encrypt = Taro.canIUse('setStorage.object.encrypt')
+  const keys = async () => {
+    try {
+      const info = (await Taro.getStorageInfo()) as unknown as { keys: string[] }
+      return info.keys
+    } catch (error) {
+      throw storageError('list', error)
+    }
+  }
   return {
     async read(key) {
-      try {
-        const { data } = await getStorage({ key, encrypt })
-        return typeof data === 'string' ? data : undefined
-      } catch (error) {
-        const message = errMsg(error)
-        if (/data not found/.test(message)) return undefined
-        // Written before the base library supported `encrypt` (or after a downgrade): WeChat only
-        // reads an item with the flag it was written with. Our own sealing still protects it,
-        // and the next write stores it with the current flag.
-        if (/decrypt data failed|parse data failed/.test(message)) return readWith(key, !encrypt)
-        throw storageError('read', error)
+      let failure: unknown
+      // Written before the base library supported `encrypt` (or after a downgrade), an item reads
+      // only with the other flag. Our own sealing still protects it; the next write re-flags it.
+      for (const flag of [encrypt, !encrypt]) {
+        try {
+          const { data } = await getStorage({ key, encrypt: flag })
+          return stringValue(key, data)
+        } catch (error) {
+          if (isAppError(error, 'ERR_STORAGE_UNREADABLE')) throw error
+          failure = error
+        }
       }
+      if (!(await keys()).includes(key)) return undefined
+      throw new AppError('ERR_STORAGE_UNREADABLE', 'the item could not be read with either flag', {
+        cause: failure,
+      })
     },
     async write(key, value) {
       try {
@@ -72,36 +88,28 @@ function weappStorage(): StoragePort {
         throw storageError('remove', error)
       }
     },
-    async keys() {
-      try {
-        const info = (await Taro.getStorageInfo()) as unknown as { keys: string[] }
-        return info.keys
-      } catch (error) {
-        throw storageError('list', error)
-      }
-    },
+    keys,
   }
 }
 
-async function readWith(key: string, encrypt: boolean): Promise<string | undefined> {
-  try {
-    const { data } = await getStorage({ key, encrypt })
-    return typeof data === 'string' ? data : undefined
-  } catch (error) {
-    throw storageError('read', error)
-  }
+/** Every item this store writes is a string; anything else was not written by it. */
+function stringValue(key: string, data: unknown): string {
+  if (typeof data === 'string') return data
+  throw new AppError('ERR_STORAGE_UNREADABLE', `the item "${key}" does not hold a string`)
 }
 
 function h5Storage(): StoragePort {
   // Taro's H5 storage is synchronous localStorage underneath; a full store throws from setItem.
   return {
     async read(key) {
+      let data: unknown
       try {
-        const data: unknown = Taro.getStorageSync(key)
-        return typeof data === 'string' && data !== '' ? data : undefined
+        data = Taro.getStorageSync(key)
       } catch (error) {
         throw storageError('read', error)
       }
+      // Taro answers '' for an absent key (localStorage holds `{ data }` JSON underneath).
+      return data === '' ? undefined : stringValue(key, data)
     },
     async write(key, value) {
       try {

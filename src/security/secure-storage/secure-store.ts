@@ -31,7 +31,10 @@ import {
 
 /** Where sealed strings are kept. The adapter maps platform failures to AppError codes. */
 export interface StoragePort {
-  /** The stored string, or undefined when the key is absent. */
+  /**
+   * The stored string, or undefined when the key is absent. Throws ERR_STORAGE_UNREADABLE when
+   * the key exists but its value cannot be read or is not a string (the store then discards it).
+   */
   read(key: string): Promise<string | undefined>
   /** Throws ERR_STORAGE_QUOTA when full (the old value, if any, is kept) or ERR_STORAGE_FAILED. */
   write(key: string, value: string): Promise<void>
@@ -45,7 +48,7 @@ export interface StorageEvent {
   type: 'storage.discarded'
   /** The item's name (never its value). */
   name: string
-  /** Why: ERR_TAMPERED, ERR_UNSUPPORTED_VERSION. */
+  /** Why: ERR_TAMPERED, ERR_UNSUPPORTED_VERSION, ERR_STORAGE_UNREADABLE. */
   code: AppErrorCode
 }
 
@@ -121,7 +124,8 @@ export class SecureStore {
   /**
    * The value, or undefined when absent or expired (an expired item is removed).
    * A tampered or unreadable item is removed, reported through `onEvent`, and the call throws
-   * ERR_TAMPERED / ERR_UNSUPPORTED_VERSION so the caller can react (for a session: sign in anew).
+   * ERR_TAMPERED / ERR_UNSUPPORTED_VERSION / ERR_STORAGE_UNREADABLE so the caller can react (for
+   * a session: sign in anew). See `isDiscarded`.
    */
   async get(name: string): Promise<string | undefined> {
     checkName(name)
@@ -210,10 +214,18 @@ export class SecureStore {
     | { kind: 'absent' | 'expired' }
     | { kind: 'failed'; error: AppError }
   > {
-    const envelope = await this.storage.read(this.itemPrefix + name)
-    if (envelope === undefined) return { kind: 'absent' }
     // Reading never makes a key: without a keyring every item is simply unreadable.
     const keyring = await this.loadedKeyring()
+    let envelope: string | undefined
+    try {
+      envelope = await this.storage.read(this.itemPrefix + name)
+    } catch (error) {
+      // The platform holds the key but cannot hand the value over (or it is not a string):
+      // discarded like a tampered item. Any other storage failure goes to the caller.
+      if (!isAppError(error, 'ERR_STORAGE_UNREADABLE')) throw error
+      return this.discard(name, error)
+    }
+    if (envelope === undefined) return { kind: 'absent' }
     try {
       const { keyId, expiresAt } = readHeader(envelope)
       const keys = keyring.keys.get(keyId)
@@ -222,14 +234,27 @@ export class SecureStore {
       }
       return { kind: 'ok', value: open(envelope, keys, { name, now: this.now() }), expiresAt }
     } catch (error) {
-      await this.storage.remove(this.itemPrefix + name)
-      if (isAppError(error, 'ERR_EXPIRED')) return { kind: 'expired' }
-      const failure = isAppError(error)
-        ? error
-        : new AppError('ERR_TAMPERED', 'the item could not be read', { cause: error })
-      this.onEvent({ type: 'storage.discarded', name, code: failure.code })
-      return { kind: 'failed', error: failure }
+      if (isAppError(error, 'ERR_EXPIRED')) {
+        await this.storage.remove(this.itemPrefix + name)
+        return { kind: 'expired' }
+      }
+      return this.discard(
+        name,
+        isAppError(error)
+          ? error
+          : new AppError('ERR_TAMPERED', 'the item could not be read', { cause: error }),
+      )
     }
+  }
+
+  /** Removes an item that cannot be trusted or read, and reports it (its name, never its value). */
+  private async discard(
+    name: string,
+    error: AppError,
+  ): Promise<{ kind: 'failed'; error: AppError }> {
+    await this.storage.remove(this.itemPrefix + name)
+    this.onEvent({ type: 'storage.discarded', name, code: error.code })
+    return { kind: 'failed', error }
   }
 
   /** The current key, loading the keyring or making the first key on first use. */
@@ -248,7 +273,13 @@ export class SecureStore {
   }
 
   private async readKeyring(): Promise<LoadedKeyring> {
-    const stored = await this.storage.read(this.keyringKey)
+    let stored: string | undefined
+    try {
+      stored = await this.storage.read(this.keyringKey)
+    } catch (error) {
+      if (!isAppError(error, 'ERR_STORAGE_UNREADABLE')) throw error
+      stored = '' // unreadable: handled below like a damaged keyring
+    }
     if (stored === undefined) return withDerivedKeys(undefined, {})
     const parsed = parseKeyring(stored)
     if (!parsed) {
@@ -286,6 +317,12 @@ function withDerivedKeys(current: string | undefined, raw: Record<string, string
   const keys = new Map(Object.entries(raw).map(([keyId, hex]) => [keyId, deriveKeys(keyId, hex)]))
   return { current, raw, keys }
 }
+
+/** True for the errors with which the store says "that item was bad, so I discarded it". */
+export function isDiscarded(error: unknown): boolean {
+  return DISCARD_CODES.some((code) => isAppError(error, code))
+}
+const DISCARD_CODES = ['ERR_TAMPERED', 'ERR_UNSUPPORTED_VERSION', 'ERR_STORAGE_UNREADABLE'] as const
 
 function checkName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {

@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useState } from 'react'
 import { AppError, isAppError } from '../../security/app-error'
 import { session } from '../api-client'
-import type { SessionState } from '../session'
+import type { ServerSignOut, SessionState } from '../session'
 
 export type SessionView =
   | { status: 'loading' }
-  | { status: 'signed-out'; serverEnded?: boolean }
+  /** `server`: what the server said to the sign-out that led here, if one did. */
+  | { status: 'signed-out'; server?: ServerSignOut }
   | { status: 'busy'; action: 'sign-in' | 'sign-out' }
   | { status: 'signed-in'; expiresAt: number }
   | { status: 'error'; error: AppError }
@@ -44,8 +45,7 @@ export function useSession() {
   const signOut = useCallback(async () => {
     setView({ status: 'busy', action: 'sign-out' })
     try {
-      const { serverEnded } = await session.signOut()
-      setView({ status: 'signed-out', serverEnded })
+      setView({ status: 'signed-out', server: await session.signOut() })
     } catch (error) {
       setView({ status: 'error', error: toAppError(error) })
     }

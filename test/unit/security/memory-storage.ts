@@ -3,13 +3,21 @@ import type { StoragePort } from '../../../src/security/secure-storage/secure-st
 
 /**
  * An in-memory StoragePort with WeChat's quota rule: a write that does not fit fails with
- * ERR_STORAGE_QUOTA and leaves the old value in place. `failWritesAfter` simulates a crash.
+ * ERR_STORAGE_QUOTA and leaves the old value in place. `failWritesAfter` simulates a crash;
+ * keys in `unreadable` are there but cannot be read (ERR_STORAGE_UNREADABLE, as the Taro adapter
+ * answers), keys in `failingReads` fail as a broken platform does (ERR_STORAGE_FAILED).
  */
 export function createMemoryStorage(options: { itemLimitBytes?: number } = {}) {
   const items = new Map<string, string>()
+  const unreadable = new Set<string>()
+  const failingReads = new Set<string>()
   let writesLeft = Infinity
   const port: StoragePort = {
     async read(key) {
+      if (failingReads.has(key)) throw new AppError('ERR_STORAGE_FAILED', 'simulated failure')
+      if (unreadable.has(key) && items.has(key)) {
+        throw new AppError('ERR_STORAGE_UNREADABLE', 'simulated unreadable item')
+      }
       return items.get(key)
     },
     async write(key, value) {
@@ -30,6 +38,8 @@ export function createMemoryStorage(options: { itemLimitBytes?: number } = {}) {
   return {
     port,
     items,
+    unreadable,
+    failingReads,
     failWritesAfter(count: number) {
       writesLeft = count
     },

@@ -159,6 +159,45 @@ test('a damaged keyring is reported and its items are discarded, not trusted', a
   expect(await nextLaunch.get('session')).toBe('y')
 })
 
+test('an item the platform cannot hand over is discarded and reported like a tampered one', async () => {
+  const { store, memory, events } = setup()
+  await store.set('session', 'x', { ttlMs: HOUR })
+  memory.unreadable.add('secure.item.session')
+  expect(await codeOf(() => store.get('session'))).toBe('ERR_STORAGE_UNREADABLE')
+  expect(memory.items.has('secure.item.session')).toBe(false)
+  expect(events).toEqual([
+    { type: 'storage.discarded', name: 'session', code: 'ERR_STORAGE_UNREADABLE' },
+  ])
+  expect(await store.get('session')).toBeUndefined()
+})
+
+test('the launch sweep discards unreadable items too', async () => {
+  const { store, memory } = setup()
+  await store.set('a', '1', { ttlMs: HOUR })
+  await store.set('b', '2', { ttlMs: HOUR })
+  memory.unreadable.add('secure.item.b')
+  expect(await store.sweep()).toEqual({ kept: 1, expired: 0, discarded: 1 })
+})
+
+test('an unreadable keyring is reported like a damaged one; its items are discarded', async () => {
+  const { store, memory, events, make } = setup()
+  await store.set('session', 'x', { ttlMs: HOUR })
+  memory.unreadable.add('secure.keyring')
+  const fresh = make()
+  expect(await codeOf(() => fresh.get('session'))).toBe('ERR_TAMPERED')
+  expect(events.map((event) => event.name)).toEqual(['keyring', 'session'])
+  void store
+})
+
+test('a failing platform is not mistaken for a bad item: ERR_STORAGE_FAILED, nothing removed', async () => {
+  const { store, memory, events } = setup()
+  await store.set('session', 'x', { ttlMs: HOUR })
+  memory.failingReads.add('secure.item.session')
+  expect(await codeOf(() => store.get('session'))).toBe('ERR_STORAGE_FAILED')
+  expect(memory.items.has('secure.item.session')).toBe(true)
+  expect(events).toEqual([])
+})
+
 test('writes that race on first use share one key', async () => {
   const { store, make } = setup()
   await Promise.all(
