@@ -28,6 +28,7 @@ export default tseslint.config(
       'node_modules/',
       'dist/',
       'dist-h5/',
+      'dist-test/',
       '.swc/',
       'test-results/',
       'coverage/',

@@ -4,7 +4,9 @@ import devConfig from './dev'
 import prodConfig from './prod'
 
 // Both builds empty their output folder before writing, so weapp and H5 get separate roots.
-const outputRoot = process.env.TARO_ENV === 'h5' ? 'dist-h5' : 'dist'
+// TARO_OUTPUT_ROOT (a folder under this one) lets tests build a variant without touching them.
+const outputRoot =
+  process.env.TARO_OUTPUT_ROOT || (process.env.TARO_ENV === 'h5' ? 'dist-h5' : 'dist')
 
 export default defineConfig<'webpack5'>(async (merge) => {
   const baseConfig: UserConfigExport<'webpack5'> = {

@@ -8,8 +8,25 @@
  * WeChat refuses any other, and so does the app's client. `.env` points at the reference server
  * on this machine.
  */
-/** Used where no build ran (jest): the same value `.env` gives the builds. */
-const DEFAULT_API_ORIGIN = 'https://127.0.0.1:8443'
+/**
+ * The documented default: the reference server on this machine, the same value `.env` gives the
+ * builds. Used where no build ran (jest) and by a build whose env files lack the setting.
+ */
+export const DEFAULT_API_ORIGIN = 'https://127.0.0.1:8443'
+
+/**
+ * TARO_APP_API_ORIGIN as the build wrote it in, or undefined. Taro replaces
+ * `process.env.TARO_APP_API_ORIGIN` with its value only when an env file of the mode being built
+ * defines it; otherwise the bundle keeps the expression, and WeChat's runtime has no `process`:
+ * reading it would throw "process is not defined" before the first page shows.
+ */
+function builtApiOrigin(): string | undefined {
+  try {
+    return process.env.TARO_APP_API_ORIGIN || undefined
+  } catch {
+    return undefined
+  }
+}
 
 function apiOrigin(): string {
   // H5 served over https by the reference server itself (workshops, the browser tests): the API is
@@ -17,7 +34,7 @@ function apiOrigin(): string {
   if (process.env.TARO_ENV === 'h5' && typeof location !== 'undefined') {
     if (location.protocol === 'https:') return location.origin
   }
-  return process.env.TARO_APP_API_ORIGIN || DEFAULT_API_ORIGIN
+  return builtApiOrigin() ?? DEFAULT_API_ORIGIN
 }
 
 export const API_ORIGIN = apiOrigin()
