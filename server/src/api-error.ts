@@ -13,8 +13,14 @@ export type ApiErrorCode =
   | 'ERR_COORDINATES_TOO_PRECISE'
   /** The body is larger than the route accepts. */
   | 'ERR_BODY_TOO_LARGE'
-  /** The body is not valid JSON, or not JSON at all. */
+  /** The body says it is JSON (`content-type: application/json`) but does not parse. */
   | 'ERR_BAD_BODY'
+  /** A body that is not declared as JSON (text/plain, a form, no content-type...): send JSON. */
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  /** The URL is longer than the server reads (414): send less in the query. */
+  | 'ERR_URI_TOO_LONG'
+  /** The request's headers are larger than the server reads (431). */
+  | 'ERR_HEADERS_TOO_LARGE'
   /** Not valid HTTP (answered before any route runs; the connection is closed). */
   | 'ERR_BAD_REQUEST'
   /** Too many requests from this client; retry after the `retry-after` header. */

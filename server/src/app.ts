@@ -7,6 +7,13 @@ import { Admin } from './admin'
 import { ApiError, type ApiErrorBody } from './api-error'
 import type { ServerContext } from './context'
 import type { Db } from './database'
+import {
+  checkRequestSize,
+  declaresNoBody,
+  PARSER_MAX_HEAD_BYTES,
+  rawErrorFor,
+  writeRawError,
+} from './edge'
 import { fetchHttpClient, type HttpClient } from './http-client'
 import { Incidents } from './incidents'
 import { Monitor } from './monitor'
@@ -14,10 +21,12 @@ import { MyData } from './my-data'
 import { ReplayGuard } from './replay-guard'
 import { adminRoutes } from './routes/admin'
 import { publicRoutes } from './routes/public'
-import { signedInRoutes } from './routes/signed-in'
+import { MONITOR_BODY_LIMIT_BYTES, signedInRoutes } from './routes/signed-in'
 import { loadSecrets, type ServerSecrets } from './secrets'
+import { securityHeaderOptions, securityHeaders } from './security-headers'
 import { Sessions } from './sessions'
 import type { Settings } from './settings'
+import { formatValidationErrors } from './validation-messages'
 import { serveWebBuild } from './web'
 import { devLoginExchange, wechatLoginExchange } from './wechat-login'
 import { weatherProviderFor } from './weather/providers'
@@ -81,12 +90,35 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     weather: weatherProviderFor(settings.weatherProvider, http),
   }
 
+  // Raw answers (requests Node's parser refuses) carry the same security headers as all others;
+  // they are known once the web build's inline-script hashes are (below).
+  let rawSecurityHeaders: Array<[string, string]> = []
+
   const app = Fastify({
-    https: options.https ? { cert: options.https.cert, key: options.https.key } : null,
+    https: options.https
+      ? {
+          cert: options.https.cert,
+          key: options.https.key,
+          // Above the server's own URL and header limits, so that it can tell them apart (edge.ts).
+          maxHeaderSize: PARSER_MAX_HEAD_BYTES,
+        }
+      : null,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Behind a reverse proxy, every request comes from the proxy: the client's address is taken
+    // from x-forwarded-for, but only when a proxy listed in TRUST_PROXY sent it (settings.ts).
+    trustProxy: settings.trustProxy.length > 0 ? settings.trustProxy : false,
     // Validation rejects what it does not know instead of silently dropping it, and never
     // coerces types: `{"code": 42}` is an error, not the string "42". (Query values are strings.)
-    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
+    // `verbose` gives each failure the schema it broke, for messages a person can act on.
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        allErrors: false,
+        coerceTypes: false,
+        verbose: true,
+      },
+    },
+    schemaErrorFormatter: formatValidationErrors,
     logger: {
       level: process.env.LOG_LEVEL ?? 'info',
       redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
@@ -101,39 +133,46 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     // Request ids are random per request; they say nothing about the user.
     genReqId: () => crypto.randomUUID(),
-    // Malformed HTTP never reaches a route; it still gets the one JSON error shape.
-    clientErrorHandler: (_error, socket) => {
+    // Malformed or oversized HTTP never reaches a route; it still gets the one JSON error
+    // shape, and the same security headers as every answer.
+    clientErrorHandler: (error, socket) => {
       if (!socket.writable) return
-      const body = JSON.stringify({
-        error: { code: 'ERR_BAD_REQUEST', message: 'The request is not valid HTTP.' },
-      } satisfies ApiErrorBody)
-      socket.end(
-        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      )
+      const answer = rawErrorFor((error as NodeJS.ErrnoException).code)
+      const maintenance: Array<[string, string]> = context.incidents.current()
+        ? [[MAINTENANCE_HEADER, '1']]
+        : []
+      writeRawError(socket, answer, [...rawSecurityHeaders, ...maintenance], now())
     },
   })
 
   app.addHook('onClose', async () => replayGuard.close())
 
+  // The API reads JSON and nothing else: every other body (text/plain, a form, no content-type)
+  // is refused with 415 ERR_UNSUPPORTED_MEDIA_TYPE, instead of text/plain being read as a string.
   // JSON bodies are kept as received as well as parsed: a signature covers the exact bytes.
   app.decorateRequest('session', null)
   app.decorateRequest('rawBody', undefined)
   const parseJson = app.getDefaultJsonParser('error', 'error')
-  app.removeContentTypeParser('application/json')
+  app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // An empty body (e.g. chunked with no data) is no body: the route's schema, if it needs
+    // one, answers ERR_VALIDATION, and a route that takes none runs.
+    if ((body as Buffer).length === 0) return done(null, undefined)
     request.rawBody = body as Buffer
     parseJson(request, (body as Buffer).toString('utf8'), done)
   })
+  // wx.request adds `content-type: application/json` to every request whose header sets none,
+  // GET and DELETE without a body included (the documented default of its `header` option). A
+  // request that declares no body has nothing to parse: its content-type is set aside, so no
+  // parser runs and sign-out and erasure (DELETEs without a body) reach their routes.
+  app.addHook('onRequest', async (request) => {
+    if (declaresNoBody(request.headers)) delete request.headers['content-type']
+  })
 
   const web = await serveWebBuild(app, settings.webRoot)
-  await app.register(helmet, {
-    global: true,
-    // The H5 page runs one small inline script (Taro's rem sizing): allowed by its hash only.
-    contentSecurityPolicy: {
-      directives: { scriptSrc: ["'self'", ...web.inlineScriptHashes] },
-    },
-  })
+  const helmetOptions = securityHeaderOptions(web.inlineScriptHashes)
+  rawSecurityHeaders = securityHeaders(helmetOptions)
+  await app.register(helmet, { global: true, ...helmetOptions })
   await app.register(rateLimit, {
     max: settings.rateLimitPerMinute,
     timeWindow: '1 minute',
@@ -144,6 +183,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.`,
       ),
   })
+
+  // A URL over 8 KB or headers over 16 KB: 414 or 431, with the security headers set above.
+  app.addHook('onRequest', async (request) => checkRequestSize(request))
 
   // Browsers from other origins are refused unless settings list them; WeChat sends no Origin.
   app.addHook('onRequest', async (request) => {
@@ -196,14 +238,30 @@ function toErrorResponse(error: FastifyError | ApiError): {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return {
         statusCode: 413,
-        body: { error: { code: 'ERR_BODY_TOO_LARGE', message: 'The body is too large.' } },
+        body: {
+          error: {
+            code: 'ERR_BODY_TOO_LARGE',
+            message:
+              `The body is larger than this route accepts (${BODY_LIMIT_BYTES / 1024} KB; ` +
+              `${MONITOR_BODY_LIMIT_BYTES / 1024} KB for error reports).`,
+          },
+        },
       }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        statusCode: 415,
+        body: {
+          error: {
+            code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+            message: 'Send the body as JSON, with content-type: application/json.',
+          },
+        },
+      }
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return {
         statusCode: 400,
-        body: { error: { code: 'ERR_BAD_BODY', message: 'The body must be JSON.' } },
+        body: { error: { code: 'ERR_BAD_BODY', message: 'The body is not valid JSON.' } },
       }
   }
   // Errors from plugins that carry a client status, e.g. the static files' "Forbidden" for a

@@ -111,6 +111,8 @@ const MIGRATIONS: string[] = [
      outcome TEXT NOT NULL,
      detail TEXT NOT NULL
    );`,
+  // Over-long report fields are cut on arrival, not refused; the row says which were cut.
+  `ALTER TABLE error_reports ADD COLUMN truncated_fields TEXT NOT NULL DEFAULT ''`,
 ]
 
 function migrate(db: Db): void {

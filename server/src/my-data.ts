@@ -2,10 +2,13 @@ import type {
   ConsentRecord,
   ConsentRequest,
   ErasureReceipt,
+  ErrorReportTextField,
   MyDataExport,
 } from '../../src/services/api-contract'
 import { ApiError } from './api-error'
 import { getRow, type Db } from './database'
+
+type ExportedReport = MyDataExport['errorReports'][number]
 
 /**
  * The signed-in user's rights over what the server holds: record consent decisions, export
@@ -51,13 +54,22 @@ export class MyData {
         )
         .all(userId) as Array<{ createdAt: string; expiresAt: number }>
     ).map((row) => ({ createdAt: row.createdAt, expiresAt: new Date(row.expiresAt).toISOString() }))
-    const errorReports = db
-      .prepare(
-        `SELECT kind, message, stack, page, app_version AS appVersion, occurred_at AS occurredAt,
-                received_at AS receivedAt
-           FROM error_reports WHERE user_id = ? ORDER BY id`,
-      )
-      .all(userId) as MyDataExport['errorReports']
+    // Which fields were cut on arrival is stored as a list like "message,stack".
+    type StoredReport = Omit<ExportedReport, 'truncatedFields'> & { truncatedFields: string }
+    const errorReports: ExportedReport[] = (
+      db
+        .prepare(
+          `SELECT kind, message, stack, page, app_version AS appVersion, occurred_at AS occurredAt,
+                  received_at AS receivedAt, truncated_fields AS truncatedFields
+             FROM error_reports WHERE user_id = ? ORDER BY id`,
+        )
+        .all(userId) as StoredReport[]
+    ).map((row) => ({
+      ...row,
+      truncatedFields: row.truncatedFields
+        ? (row.truncatedFields.split(',') as ErrorReportTextField[])
+        : [],
+    }))
     return { exportedAt: this.now().toISOString(), user, consents, sessions, errorReports }
   }
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { isAbsolute, join, resolve } from 'node:path'
 
 /**
@@ -15,6 +16,11 @@ export interface Settings {
   allowedOrigins: string[]
   /** Requests per minute per client before ERR_RATE_LIMITED. */
   rateLimitPerMinute: number
+  /**
+   * Addresses or CIDR ranges of the reverse proxies in front of the server (nginx, a cloud load
+   * balancer). Only from these is `x-forwarded-for` believed; empty (the default) believes no one.
+   */
+  trustProxy: string[]
   /** Where the H5 build is served from at `/`, if it exists. */
   webRoot: string
   /** NODE_ENV=production: every secret below must come from the environment. */
@@ -77,6 +83,8 @@ export function readSettings(env: Record<string, string | undefined> = process.e
       problems.push(`ALLOWED_ORIGINS: "${origin}" is not an https origin like https://example.com`)
     }
   }
+
+  const trustProxy = readTrustProxy(env.TRUST_PROXY, problems)
 
   const production = env.NODE_ENV === 'production'
 
@@ -156,6 +164,7 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     tls,
     allowedOrigins,
     rateLimitPerMinute,
+    trustProxy,
     webRoot,
     production,
     wechat,
@@ -166,6 +175,46 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     monitorBatchesPerMinute,
     adminLoginsPerMinute,
   }
+}
+
+/**
+ * TRUST_PROXY: comma-separated addresses or CIDR ranges, e.g. `10.0.0.5` or `10.0.0.0/8, ::1`.
+ *
+ * Behind a reverse proxy every request arrives from the proxy's address, so per-address rate
+ * limits would count all users together. The proxy puts the client's address in
+ * `x-forwarded-for`; the server believes that header only from the proxies listed here, and
+ * takes the rightmost address no listed proxy added. "Trust everyone" is refused: anyone could
+ * then send `x-forwarded-for` and pick a fresh address for every request.
+ */
+function readTrustProxy(raw: string | undefined, problems: string[]): string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+  if (entries.some((entry) => ['true', '*', 'all', '0.0.0.0/0', '::/0'].includes(entry))) {
+    problems.push(
+      'TRUST_PROXY must list the addresses of your proxies (e.g. 10.0.0.5 or 10.0.0.0/8), not ' +
+        'everyone: any client could then choose the address its rate limit counts against',
+    )
+    return []
+  }
+  for (const entry of entries) {
+    if (!isAddressOrRange(entry)) {
+      problems.push(
+        `TRUST_PROXY: "${entry}" is not an IP address or a CIDR range like 10.0.0.0/8 or fd00::/8`,
+      )
+    }
+  }
+  return entries
+}
+
+/** `10.0.0.5`, `10.0.0.0/8`, `::1` or `fd00::/8`: an IPv4 or IPv6 address with an optional prefix. */
+function isAddressOrRange(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/')
+  const version = isIP(address)
+  if (version === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128)
 }
 
 function absolute(path: string): string {

@@ -1,4 +1,5 @@
 import type { ErrorReport, SessionResponse } from '../../src/services/api-contract'
+import { getRow } from '../src/database'
 import { startTestServer, testClock, type TestServer } from './test-server'
 
 const clock = testClock('2026-11-25T06:30:00Z')
@@ -53,44 +54,23 @@ describe('POST /v1/monitor/errors', () => {
     expect(group.count).toBe(2)
   })
 
+  // A body that is not a batch at all is refused whole.
   test.each([
-    ['no reports', { reports: [] }, 400, 'ERR_VALIDATION'],
-    ['21 reports', { reports: Array.from({ length: 21 }, () => report()) }, 400, 'ERR_VALIDATION'],
-    ['unknown kind', { reports: [report({ kind: 'crash' as never })] }, 400, 'ERR_VALIDATION'],
-    ['message is a number', { reports: [{ ...report(), message: 42 }] }, 400, 'ERR_VALIDATION'],
-    [
-      'no message',
-      { reports: [{ kind: 'error', occurredAt: '2026-11-25T06:00:00Z' }] },
-      400,
-      'ERR_VALIDATION',
-    ],
-    [
-      'unknown field',
-      { reports: [{ ...report(), userPhone: '13812345678' }] },
-      400,
-      'ERR_VALIDATION',
-    ],
-    ['unknown top-level field', { reports: [report()], deviceId: 'x' }, 400, 'ERR_VALIDATION'],
-    [
-      'message too long',
-      { reports: [report({ message: 'x'.repeat(1001) })] },
-      400,
-      'ERR_VALIDATION',
-    ],
-    ['not a time', { reports: [report({ occurredAt: 'yesterday' })] }, 400, 'ERR_VALIDATION'],
-    [
-      'script in appVersion',
-      { reports: [report({ appVersion: '<script>' })] },
-      400,
-      'ERR_VALIDATION',
-    ],
+    ['no reports', 400, 'ERR_VALIDATION', { reports: [] }],
+    ['21 reports', 400, 'ERR_VALIDATION', { reports: Array.from({ length: 21 }, () => report()) }],
+    ['reports is not a list', 400, 'ERR_VALIDATION', { reports: report() }],
+    ['no reports field', 400, 'ERR_VALIDATION', { report: [report()] }],
+    ['unknown top-level field', 400, 'ERR_VALIDATION', { reports: [report()], deviceId: 'x' }],
+    ['a list instead of an object', 400, 'ERR_VALIDATION', [report()]],
+    ['a string', 400, 'ERR_VALIDATION', 'reports'],
+    ['null', 400, 'ERR_VALIDATION', null],
     [
       'oversized batch',
-      { reports: Array.from({ length: 20 }, () => report({ stack: 'y'.repeat(4000) })) },
       413,
       'ERR_BODY_TOO_LARGE',
+      { reports: Array.from({ length: 20 }, () => report({ stack: 'y'.repeat(4000) })) },
     ],
-  ])('%s -> %i %s', async (_name, body, status, errorCode) => {
+  ])('%s -> %i %s', async (_name, status, errorCode, body) => {
     // A fresh session per case: the per-session rate limit is tested on its own below.
     const res = await server.signed(
       await server.signIn(`code-${_name.replace(/\W/g, '-')}`),
@@ -102,6 +82,132 @@ describe('POST /v1/monitor/errors', () => {
     )
     expect(res.status).toBe(status)
     expect(code(res.body)).toBe(errorCode)
+  })
+
+  test('one over-long message in a batch of 20: all 20 stored, that message cut and marked', async () => {
+    const user = await server.signIn('code-long-message')
+    const reports = Array.from({ length: 20 }, (_, i) => report({ message: `failure ${i}` }))
+    reports[7] = report({ message: 'x'.repeat(1200) })
+    const res = await send(user, reports)
+    expect(res.status).toBe(202)
+    expect(res.body).toMatchObject({
+      accepted: 20,
+      dropped: [],
+      truncated: [{ index: 7, fields: ['message'] }],
+    })
+    expect((res.body as { fingerprints: string[] }).fingerprints).toHaveLength(20)
+
+    const exported = (await server.signed(user, '/v1/me/data')).body as {
+      errorReports: Array<{ message: string; truncatedFields: string[] }>
+    }
+    expect(exported.errorReports).toHaveLength(20)
+    expect(exported.errorReports[7].message).toBe('x'.repeat(1000))
+    expect(exported.errorReports[7].truncatedFields).toEqual(['message'])
+    expect(exported.errorReports[6].truncatedFields).toEqual([])
+  })
+
+  test.each([
+    ['message', 1000],
+    ['stack', 4000],
+    ['page', 200],
+  ] as const)('an over-long %s is cut to %i characters', async (field, limit) => {
+    const user = await server.signIn(`code-long-${field}`)
+    const res = await send(user, [report({ [field]: 'a '.repeat(limit) })])
+    expect(res.status).toBe(202)
+    expect(res.body).toMatchObject({ accepted: 1, truncated: [{ index: 0, fields: [field] }] })
+    const row = getRow<Record<string, string>>(
+      server.db.prepare(`SELECT ${field} FROM error_reports ORDER BY id DESC LIMIT 1`),
+    )
+    expect(row?.[field]).toBe('a '.repeat(limit).slice(0, limit))
+  })
+
+  test('cutting never splits an emoji (a UTF-16 surrogate pair)', async () => {
+    const user = await server.signIn('code-emoji')
+    // 999 letters and then emoji: a cut after 1000 UTF-16 units would land inside the first one.
+    const message = 'x'.repeat(999) + '😀'.repeat(10)
+    const page = 'p'.repeat(199) + '🙂🙂'
+    const res = await send(user, [report({ message, page })])
+    expect(res.body).toMatchObject({
+      accepted: 1,
+      truncated: [{ index: 0, fields: ['message', 'page'] }],
+    })
+    const row = getRow<{ message: string; page: string }>(
+      server.db.prepare('SELECT message, page FROM error_reports ORDER BY id DESC LIMIT 1'),
+    )
+    const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+    expect(row?.message).toBe('x'.repeat(999) + '😀')
+    expect(row?.page).toBe('p'.repeat(199) + '🙂')
+    expect(row?.message).not.toMatch(loneSurrogate)
+    expect(row?.page).not.toMatch(loneSurrogate)
+  })
+
+  test('a text that scrubbing makes longer is still cut to its limit', async () => {
+    const user = await server.signIn('code-scrub-longer')
+    // "token=a" becomes "token=[redacted]": 9 characters longer.
+    const message = `${'m'.repeat(990)} token=a`
+    const res = await send(user, [report({ message })])
+    expect(res.body).toMatchObject({ accepted: 1, truncated: [{ index: 0, fields: ['message'] }] })
+    const row = getRow<{ message: string }>(
+      server.db.prepare('SELECT message FROM error_reports ORDER BY id DESC LIMIT 1'),
+    )
+    expect(row?.message).toHaveLength(1000)
+    expect(row?.message).not.toContain('token=a')
+  })
+
+  test('invalid reports are dropped one by one, with the reason; the valid ones are stored', async () => {
+    const user = await server.signIn('code-mixed-batch')
+    const res = await send(user, [
+      report({ message: 'first good one' }),
+      report({ kind: 'crash' as never }),
+      { ...report(), message: 42 },
+      { kind: 'error', occurredAt: '2026-11-25T06:00:00Z' },
+      { ...report(), userPhone: '13812345678' },
+      report({ occurredAt: 'yesterday' }),
+      report({ appVersion: '<script>' }),
+      42,
+      null,
+      [report()],
+      { ...report(), stack: ['at x'] },
+      report({ message: 'second good one' }),
+    ])
+    expect(res.status).toBe(202)
+    const receipt = res.body as {
+      accepted: number
+      fingerprints: string[]
+      dropped: Array<{ index: number; reason: string }>
+      truncated: unknown[]
+    }
+    expect(receipt.accepted).toBe(2)
+    expect(receipt.fingerprints).toHaveLength(2)
+    expect(receipt.truncated).toEqual([])
+    expect(receipt.dropped.map((d) => d.index)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    const reasons = Object.fromEntries(receipt.dropped.map((d) => [d.index, d.reason]))
+    // Each reason names the field and says what is allowed.
+    expect(reasons[1]).toMatch(/"kind".*error, unhandledrejection, pagenotfound, boundary/)
+    expect(reasons[2]).toMatch(/"message".*text/)
+    expect(reasons[3]).toMatch(/"message".*required/)
+    expect(reasons[4]).toMatch(/"userPhone"/)
+    expect(reasons[5]).toMatch(/"occurredAt".*2026-11-25T06:29:00/)
+    expect(reasons[6]).toMatch(/"appVersion".*letters, digits/)
+    expect(reasons[7]).toMatch(/object/)
+    expect(reasons[8]).toMatch(/object/)
+    expect(reasons[9]).toMatch(/object/)
+    expect(reasons[10]).toMatch(/"stack".*text/)
+
+    const exported = (await server.signed(user, '/v1/me/data')).body as {
+      errorReports: Array<{ message: string }>
+    }
+    expect(exported.errorReports.map((r) => r.message)).toEqual([
+      'first good one',
+      'second good one',
+    ])
+  })
+
+  test('a batch of only invalid reports stores nothing and says why', async () => {
+    const user = await server.signIn('code-all-invalid')
+    const res = await send(user, [report({ kind: 'crash' as never })])
+    expect(res.status).toBe(202)
+    expect(res.body).toMatchObject({ accepted: 0, fingerprints: [], dropped: [{ index: 0 }] })
   })
 
   test('SQL in a message is stored as text', async () => {

@@ -1,5 +1,5 @@
 import { readSettings, SettingsError } from '../src/settings'
-import { startTestServer } from './test-server'
+import { startTestServer, type TestServer } from './test-server'
 
 test('past the per-minute limit: 429 ERR_RATE_LIMITED with retry-after', async () => {
   const server = await startTestServer({ env: { RATE_LIMIT_PER_MINUTE: '3' } })
@@ -17,6 +17,82 @@ test('past the per-minute limit: 429 ERR_RATE_LIMITED with retry-after', async (
     await server.close()
   }
 }, 60_000)
+
+describe('behind a reverse proxy (TRUST_PROXY)', () => {
+  /** Requests from 127.0.0.1 (the test's own address) that say, through x-forwarded-for, whom they forward. */
+  const statusesFor = async (server: TestServer, forwardedFor: string[]) => {
+    const statuses: number[] = []
+    for (const address of forwardedFor) {
+      const res = await server.request('/v1/status', { headers: { 'x-forwarded-for': address } })
+      statuses.push(res.status)
+    }
+    return statuses
+  }
+
+  test('from a trusted proxy: each forwarded client address has its own limit', async () => {
+    const server = await startTestServer({
+      env: { RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: '127.0.0.1' },
+    })
+    try {
+      expect(server.settings.trustProxy).toEqual(['127.0.0.1'])
+      expect(await statusesFor(server, ['203.0.113.1', '203.0.113.1', '203.0.113.1'])).toEqual([
+        200, 200, 429,
+      ])
+      // Another user behind the same proxy is not blocked by the first one.
+      expect(await statusesFor(server, ['203.0.113.2', '203.0.113.2'])).toEqual([200, 200])
+      // A client cannot pick its address: it can only prepend to the header, and the proxy
+      // appends the address it really saw. The rightmost untrusted address is the client.
+      expect(await statusesFor(server, ['198.51.100.9, 203.0.113.1'])).toEqual([429])
+    } finally {
+      await server.close()
+    }
+  }, 60_000)
+
+  test.each([
+    ['TRUST_PROXY unset', {}],
+    ['another proxy trusted', { TRUST_PROXY: '10.0.0.0/8, 192.168.1.1' }],
+  ])(
+    '%s: x-forwarded-for from 127.0.0.1 is ignored; the limit keys on the peer',
+    async (_name, env) => {
+      const server = await startTestServer({ env: { RATE_LIMIT_PER_MINUTE: '2', ...env } })
+      try {
+        // Three different claimed addresses, one real peer: one shared limit.
+        expect(await statusesFor(server, ['203.0.113.1', '203.0.113.2', '203.0.113.3'])).toEqual([
+          200, 200, 429,
+        ])
+      } finally {
+        await server.close()
+      }
+    },
+    60_000,
+  )
+
+  test('admin sign-in attempts are limited per forwarded address too', async () => {
+    const server = await startTestServer({
+      env: { ADMIN_LOGINS_PER_MINUTE: '1', TRUST_PROXY: '127.0.0.1' },
+    })
+    try {
+      const attempt = (address: string) =>
+        server.request('/v1/admin/login', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
+          body: JSON.stringify({ password: 'wrong' }),
+        })
+      expect((await attempt('203.0.113.1')).status).toBe(401)
+      expect((await attempt('203.0.113.1')).status).toBe(429)
+      expect((await attempt('203.0.113.2')).status).toBe(401)
+    } finally {
+      await server.close()
+    }
+  }, 60_000)
+
+  test('settings: off by default; addresses and CIDR ranges, IPv4 and IPv6', () => {
+    expect(readSettings({}).trustProxy).toEqual([])
+    expect(
+      readSettings({ TRUST_PROXY: ' 10.0.0.1, 172.16.0.0/12,::1 , fd00::/8' }).trustProxy,
+    ).toEqual(['10.0.0.1', '172.16.0.0/12', '::1', 'fd00::/8'])
+  })
+})
 
 test('defaults need no set-up', () => {
   const settings = readSettings({})
@@ -63,6 +139,28 @@ test.each([
   ['a short server secret', { SERVER_SECRET: 'short' }, 'SERVER_SECRET must be at least 32'],
   ['an unknown weather provider', { WEATHER_PROVIDER: 'yahoo' }, 'WEATHER_PROVIDER must be'],
   ['a one-second session', { SESSION_TTL_SECONDS: '1' }, 'SESSION_TTL_SECONDS must be'],
+  [
+    'TRUST_PROXY=true (anyone could choose their address)',
+    { TRUST_PROXY: 'true' },
+    'TRUST_PROXY must list the addresses of your proxies',
+  ],
+  ['TRUST_PROXY=*', { TRUST_PROXY: '*' }, 'TRUST_PROXY must list the addresses of your proxies'],
+  [
+    'TRUST_PROXY with a host name',
+    { TRUST_PROXY: 'nginx.internal' },
+    'TRUST_PROXY: "nginx.internal" is not an IP address or a CIDR range like 10.0.0.0/8',
+  ],
+  [
+    'TRUST_PROXY with a prefix too long',
+    { TRUST_PROXY: '10.0.0.0/33' },
+    'TRUST_PROXY: "10.0.0.0/33" is not an IP address or a CIDR range',
+  ],
+  [
+    'TRUST_PROXY with an IPv6 prefix too long',
+    { TRUST_PROXY: 'fd00::/129' },
+    'TRUST_PROXY: "fd00::/129" is not an IP address or a CIDR range',
+  ],
+  ['TRUST_PROXY with a bad address', { TRUST_PROXY: '10.0.0.256' }, 'TRUST_PROXY: "10.0.0.256"'],
   [
     'production without its secrets',
     { NODE_ENV: 'production' },

@@ -143,10 +143,33 @@ export interface ErrorReportBatch {
 export const MAX_REPORTS_PER_BATCH = 20
 
 export interface ErrorReportReceipt {
+  /** How many reports of the batch were stored. */
   accepted: number
-  /** The group each report was filed under, in order. */
+  /** The group each stored report was filed under, in the order they were sent. */
   fingerprints: string[]
+  /**
+   * Reports not stored, by position in the batch, with the reason (a report that is invalid,
+   * e.g. a missing `occurredAt`, is dropped alone; the rest of the batch is kept). Sending them
+   * again will not help. The reference server always sends this list, empty or not.
+   */
+  dropped?: ErrorReportDrop[]
+  /**
+   * Stored reports whose text fields were longer than the server keeps: those fields were cut
+   * to their limit (message 1000, stack 4000, page 200, appVersion 32 characters). The
+   * reference server always sends this list, empty or not.
+   */
+  truncated?: Array<{ index: number; fields: ErrorReportTextField[] }>
 }
+
+export interface ErrorReportDrop {
+  /** Position of the report in the batch, from 0. */
+  index: number
+  /** Which field was wrong and what is allowed, for a person to read. */
+  reason: string
+}
+
+/** The text fields of a report that are cut, not refused, when they are too long. */
+export type ErrorReportTextField = 'message' | 'stack' | 'page' | 'appVersion'
 
 /** `POST /v1/me/consent`: record a decision about a privacy-policy version. */
 export interface ConsentRequest {
@@ -165,7 +188,14 @@ export interface MyDataExport {
   user: { id: string; createdAt: string; openidHmac: string }
   consents: ConsentRecord[]
   sessions: Array<{ createdAt: string; expiresAt: string }>
-  errorReports: Array<Omit<ErrorReport, 'stack'> & { stack: string; receivedAt: string }>
+  errorReports: Array<
+    Omit<ErrorReport, 'stack'> & {
+      stack: string
+      receivedAt: string
+      /** Fields the server cut to their limit on arrival (the reference server always sends it). */
+      truncatedFields?: ErrorReportTextField[]
+    }
+  >
 }
 
 /** `DELETE /v1/me`: what was erased. */

@@ -65,6 +65,7 @@ export const adminRoutes: FastifyPluginAsync<{ context: ServerContext }> = async
               minLength: 1,
               maxLength: 200,
               pattern: '^[^\\u0000-\\u001f<>]+$',
+              description: 'must be plain text on one line, without < or >',
             },
             retryAfterSeconds: { type: 'integer', minimum: 10, maximum: 86_400 },
           },

@@ -42,7 +42,11 @@ export const publicRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
           properties: {
             q: { type: 'string', maxLength: 40 },
             // Query values arrive as text and are not coerced: 1 to 100, digits only.
-            limit: { type: 'string', pattern: '^(100|[1-9][0-9]?)$' },
+            limit: {
+              type: 'string',
+              pattern: '^(100|[1-9][0-9]?)$',
+              description: 'must be a whole number from 1 to 100',
+            },
           },
         },
       },
@@ -62,7 +66,13 @@ export const publicRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
           type: 'object',
           additionalProperties: false,
           properties: {
-            cityId: { type: 'string', minLength: 1, maxLength: 40, pattern: '^[a-z0-9-]+$' },
+            cityId: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 40,
+              pattern: '^[a-z0-9-]+$',
+              description: 'may contain only lower-case letters, digits and -',
+            },
             lat: { type: 'string', maxLength: 20 },
             lon: { type: 'string', maxLength: 20 },
           },

@@ -1,0 +1,110 @@
+import type { FastifyRequest } from 'fastify'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { ApiError, type ApiErrorBody } from './api-error'
+
+/**
+ * The edge of the API: what is decided about a request before any route runs, and the raw
+ * answers for requests that never become one.
+ */
+
+/** Longest URL (path and query) the API reads: 8 KB, nginx's default for a request line. */
+export const MAX_URL_BYTES = 8 * 1024
+
+/** Most bytes of header names and values a request may carry: Node's own default limit. */
+export const MAX_HEADER_BYTES = 16 * 1024
+
+/**
+ * What Node's HTTP parser reads of a request's URL and headers together (`maxHeaderSize`)
+ * before it gives up. The parser reports one error for both, so it cannot say whether the URL or
+ * the headers were too large. It is set above the two limits above, which the server checks
+ * itself (`checkRequestSize`) and can tell apart; only a request over this one gets the raw
+ * answer, ERR_HEADERS_TOO_LARGE.
+ */
+export const PARSER_MAX_HEAD_BYTES = 32 * 1024
+
+/** Throws 414 ERR_URI_TOO_LONG or 431 ERR_HEADERS_TOO_LARGE for a request over the limits. */
+export function checkRequestSize(request: FastifyRequest): void {
+  if ((request.raw.url ?? '').length > MAX_URL_BYTES) {
+    throw new ApiError(
+      414,
+      'ERR_URI_TOO_LONG',
+      `The URL is longer than ${MAX_URL_BYTES / 1024} KB: send less in the query.`,
+    )
+  }
+  // rawHeaders alternates names and values; each header line also has ": " and a line break.
+  const headerBytes = request.raw.rawHeaders.reduce((sum, part) => sum + part.length + 2, 0)
+  if (headerBytes > MAX_HEADER_BYTES) {
+    throw new ApiError(
+      431,
+      'ERR_HEADERS_TOO_LARGE',
+      `The request headers are larger than ${MAX_HEADER_BYTES / 1024} KB: send fewer or shorter headers.`,
+    )
+  }
+}
+
+/**
+ * A request that declares no body: no `transfer-encoding` and no `content-length` above 0.
+ *
+ * Why this matters: `wx.request` sends `content-type: application/json` on every request whose
+ * header sets none (the documented default of its `header` option), GET and DELETE without a
+ * body included. A body parser must not run for such a request, or sign-out and erasure (DELETEs
+ * without a body) fail on every phone.
+ */
+export function declaresNoBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length']
+  return headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
+}
+
+/** The answer to a request Node's HTTP parser refused, and why. */
+export function rawErrorFor(parserErrorCode: string | undefined): {
+  status: number
+  reason: string
+  body: ApiErrorBody
+} {
+  if (parserErrorCode === 'HPE_HEADER_OVERFLOW') {
+    return {
+      status: 431,
+      reason: 'Request Header Fields Too Large',
+      body: {
+        error: {
+          code: 'ERR_HEADERS_TOO_LARGE',
+          message:
+            `The URL and headers together are larger than ${PARSER_MAX_HEAD_BYTES / 1024} KB: ` +
+            `send a shorter URL and fewer headers.`,
+        },
+      },
+    }
+  }
+  return {
+    status: 400,
+    reason: 'Bad Request',
+    body: { error: { code: 'ERR_BAD_REQUEST', message: 'The request is not valid HTTP.' } },
+  }
+}
+
+/**
+ * Writes an error as raw HTTP/1.1 and closes the connection: for requests that never reach
+ * Fastify, so its hooks (helmet's headers, the maintenance signal, the Date header) do not run.
+ * The headers every answer carries are passed in as `extraHeaders`.
+ */
+export function writeRawError(
+  socket: Duplex,
+  answer: { status: number; reason: string; body: ApiErrorBody },
+  extraHeaders: Array<[string, string]>,
+  now: Date,
+): void {
+  const body = JSON.stringify(answer.body)
+  const headers: Array<[string, string]> = [
+    ['content-type', 'application/json; charset=utf-8'],
+    ['content-length', String(Buffer.byteLength(body))],
+    ['date', now.toUTCString()],
+    ['connection', 'close'],
+    ...extraHeaders,
+  ]
+  socket.end(
+    `HTTP/1.1 ${answer.status} ${answer.reason}\r\n` +
+      headers.map(([name, value]) => `${name}: ${value}\r\n`).join('') +
+      `\r\n${body}`,
+  )
+}

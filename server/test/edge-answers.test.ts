@@ -1,0 +1,336 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { connect as tlsConnect } from 'node:tls'
+import type { SessionResponse } from '../../src/services/api-contract'
+import {
+  startTestServer,
+  testClock,
+  within,
+  type TestResponse,
+  type TestServer,
+} from './test-server'
+
+/**
+ * Answers at the edge of the API: requests too large to route, bodies that are not JSON, and
+ * validation failures. Each gets its own status and stable code, a message a person can act
+ * on, and the same security headers as every other answer.
+ */
+const clock = testClock('2026-11-25T06:30:00Z')
+let server: TestServer
+let session: SessionResponse
+let adminToken: string
+/** helmet's headers as a normal answer carries them: every edge answer must carry the same. */
+let securityHeaders: Record<string, string>
+
+/** The headers helmet sets (helmet 8 defaults, all on). */
+const HELMET_HEADERS = [
+  'content-security-policy',
+  'cross-origin-opener-policy',
+  'cross-origin-resource-policy',
+  'origin-agent-cluster',
+  'referrer-policy',
+  'strict-transport-security',
+  'x-content-type-options',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-frame-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+]
+
+beforeAll(async () => {
+  server = await startTestServer({ clock, env: { ADMIN_LOGINS_PER_MINUTE: '1000' } })
+  session = await server.signIn('code-edge')
+  const password = readFileSync(join(server.settings.dataDir, 'dev-admin-password'), 'utf8').trim()
+  const login = await server.request('/v1/admin/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ password }),
+  })
+  adminToken = (login.body as { token: string }).token
+  const normal = await server.request('/v1/status')
+  securityHeaders = Object.fromEntries(
+    HELMET_HEADERS.map((name) => [name, String(normal.headers[name])]),
+  )
+}, 60_000)
+afterAll(async () => server?.close())
+
+const code = (body: unknown) => (body as { error?: { code?: string } }).error?.code
+const message = (body: unknown) => (body as { error?: { message?: string } }).error?.message ?? ''
+
+function expectSecurityHeaders(headers: TestResponse['headers']): void {
+  expect(Object.keys(securityHeaders)).toHaveLength(HELMET_HEADERS.length)
+  for (const [name, value] of Object.entries(securityHeaders)) {
+    expect(value).not.toBe('undefined')
+    expect([name, headers[name]]).toEqual([name, value])
+  }
+}
+
+/**
+ * Sends `text` as raw bytes over TLS and returns the raw answer: for requests Node's HTTP
+ * parser refuses before any route runs, which an HTTP client cannot even send.
+ */
+function rawExchange(
+  text: string,
+): Promise<{ status: number; headers: TestResponse['headers']; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port: server.port, ca: server.ca }, () => {
+      socket.write(text)
+    })
+    let received = ''
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')))
+    socket.on('end', () => {
+      const [head, body] = received.split('\r\n\r\n')
+      const [statusLine, ...lines] = head.split('\r\n')
+      const headers: TestResponse['headers'] = {}
+      for (const line of lines) {
+        const colon = line.indexOf(':')
+        headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim()
+      }
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) })
+    })
+    // The server may close while the rest of an oversized request is still being written.
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (received) socket.emit('end')
+      else reject(error)
+    })
+  })
+}
+
+describe('oversized URLs and headers', () => {
+  test.each([
+    ['just over 8 KB', 8 * 1024 + 1],
+    ['about 16 KB (what used to get "not valid HTTP")', 16 * 1024 + 100],
+    ['20 KB', 20 * 1024],
+  ])('a URL %s -> 414 ERR_URI_TOO_LONG with the security headers', async (_name, length) => {
+    const path = '/v1/cities?q=' + 'x'.repeat(length - '/v1/cities?q='.length)
+    const res = await server.request(path)
+    expect(res.status).toBe(414)
+    expect(code(res.body)).toBe('ERR_URI_TOO_LONG')
+    expect(message(res.body)).toMatch(/8 KB/)
+    expectSecurityHeaders(res.headers)
+  })
+
+  test('a URL of exactly 8 KB is routed as usual', async () => {
+    const path = '/v1/cities?q=' + 'x'.repeat(8 * 1024 - '/v1/cities?q='.length)
+    const res = await server.request(path)
+    expect(res.status).toBe(400)
+    expect(code(res.body)).toBe('ERR_VALIDATION')
+  })
+
+  test.each([
+    ['one 20 KB header', { 'x-big': 'b'.repeat(20 * 1024) }],
+    [
+      '300 headers of 60 bytes',
+      Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`x-h${i}`, 'c'.repeat(60)])),
+    ],
+  ])('%s -> 431 ERR_HEADERS_TOO_LARGE with the security headers', async (_name, headers) => {
+    const res = await server.request('/v1/status', { headers })
+    expect(res.status).toBe(431)
+    expect(code(res.body)).toBe('ERR_HEADERS_TOO_LARGE')
+    expect(message(res.body)).toMatch(/16 KB/)
+    expectSecurityHeaders(res.headers)
+  })
+
+  test('15 KB of headers are fine', async () => {
+    const res = await server.request('/v1/status', { headers: { 'x-big': 'b'.repeat(15 * 1024) } })
+    expect(res.status).toBe(200)
+  })
+
+  test.each([
+    ['a 100 KB URL', `GET /v1/cities?q=${'x'.repeat(100 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`],
+    [
+      'a 40 KB header',
+      `GET /v1/status HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(40 * 1024)}\r\n\r\n`,
+    ],
+  ])(
+    'a request head over 32 KB (%s) is refused by the HTTP parser: 431 ERR_HEADERS_TOO_LARGE, same headers',
+    async (_name, request) => {
+      const res = await rawExchange(request)
+      expect(res.status).toBe(431)
+      expect(code(res.body)).toBe('ERR_HEADERS_TOO_LARGE')
+      expect(message(res.body)).toMatch(/32 KB/)
+      expectSecurityHeaders(res.headers)
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
+    },
+  )
+
+  test('raw answers carry the maintenance signal too while an incident is open', async () => {
+    server.db
+      .prepare('INSERT INTO incidents (id, message, started_at) VALUES (?, ?, ?)')
+      .run('inc-edge', '维护中', '2026-11-25T06:00:00.000Z')
+    try {
+      await within(2000, async () => {
+        const res = await rawExchange(`GET /v1/status?q=${'x'.repeat(40 * 1024)} HTTP/1.1\r\n\r\n`)
+        expect(res.status).toBe(431)
+        expect(res.headers['x-maintenance']).toBe('1')
+      })
+    } finally {
+      server.db.prepare("UPDATE incidents SET ended_at = '2026-11-25T07:00:00.000Z'").run()
+    }
+  })
+
+  test('malformed HTTP: 400 ERR_BAD_REQUEST with the same security headers', async () => {
+    const res = await rawExchange(
+      'GET /v1/status HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n',
+    )
+    expect(res.status).toBe(400)
+    expect(code(res.body)).toBe('ERR_BAD_REQUEST')
+    expectSecurityHeaders(res.headers)
+  })
+})
+
+describe('bodies that are not JSON', () => {
+  const NOT_JSON: Array<[string, Record<string, string>, string]> = [
+    ['text/plain', { 'content-type': 'text/plain' }, '{"code":"abc"}'],
+    ['no content-type', {}, '{"code":"abc"}'],
+    ['a form', { 'content-type': 'application/x-www-form-urlencoded' }, 'code=abc'],
+    ['multipart', { 'content-type': 'multipart/form-data; boundary=x' }, '--x--'],
+    ['XML', { 'content-type': 'application/xml' }, '<code>abc</code>'],
+    ['a content-type that is not a media type', { 'content-type': 'nonsense' }, '{"code":"abc"}'],
+  ]
+
+  test.each(NOT_JSON)(
+    'POST /v1/session with %s -> 415 ERR_UNSUPPORTED_MEDIA_TYPE',
+    async (_name, headers, body) => {
+      const res = await server.request('/v1/session', { method: 'POST', headers, body })
+      expect(res.status).toBe(415)
+      expect(code(res.body)).toBe('ERR_UNSUPPORTED_MEDIA_TYPE')
+      expect(message(res.body)).toMatch(/application\/json/)
+      expectSecurityHeaders(res.headers)
+    },
+  )
+
+  test.each(NOT_JSON)('every route that takes a body: %s -> 415', async (_name, headers, body) => {
+    const admin = { ...headers, authorization: `Bearer ${adminToken}` }
+    for (const res of [
+      await server.request('/v1/admin/login', { method: 'POST', headers, body }),
+      await server.request('/v1/admin/incidents', { method: 'POST', headers: admin, body }),
+      await server.signed(session, '/v1/me/consent', {
+        method: 'POST',
+        body,
+        tamper: (sent) => {
+          delete sent.headers['content-type']
+          Object.assign(sent.headers, headers)
+        },
+      }),
+      await server.signed(session, '/v1/monitor/errors', {
+        method: 'POST',
+        body,
+        tamper: (sent) => {
+          delete sent.headers['content-type']
+          Object.assign(sent.headers, headers)
+        },
+      }),
+    ]) {
+      expect([res.status, code(res.body)]).toEqual([415, 'ERR_UNSUPPORTED_MEDIA_TYPE'])
+    }
+  })
+
+  test('JSON that does not parse is still 400 ERR_BAD_BODY', async () => {
+    const res = await server.request('/v1/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"code":',
+    })
+    expect(res.status).toBe(400)
+    expect(code(res.body)).toBe('ERR_BAD_BODY')
+  })
+})
+
+describe('validation messages say which field and what is allowed', () => {
+  const post = (path: string, body: unknown) =>
+    server.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify(body),
+    })
+
+  test.each<[string, () => Promise<TestResponse>, RegExp]>([
+    ['weather with nothing', () => server.request('/v1/weather'), /cityId.*lat.*lon/],
+    [
+      'weather with a city and coordinates',
+      () => server.request('/v1/weather?cityId=beijing&lat=39.9&lon=116.41'),
+      /either cityId, or lat and lon/,
+    ],
+    [
+      'weather with an unknown parameter',
+      () => server.request('/v1/weather?cityId=beijing&debug=1'),
+      /"debug" is not a query parameter .*cityId, lat, lon/,
+    ],
+    [
+      'weather with a repeated city',
+      () => server.request('/v1/weather?cityId=beijing&cityId=shanghai'),
+      /"cityId" must be given once/,
+    ],
+    [
+      'weather with a city id in capitals',
+      () => server.request('/v1/weather?cityId=BEIJING'),
+      /"cityId" may contain only lower-case letters, digits and -/,
+    ],
+    ['cities with limit=0', () => server.request('/v1/cities?limit=0'), /"limit".*1 to 100/],
+    [
+      'cities with a long search',
+      () => server.request(`/v1/cities?q=${'x'.repeat(41)}`),
+      /"q" must be at most 40 characters/,
+    ],
+    ['sign-in without a code', () => post('/v1/session', {}), /"code" is required/],
+    ['sign-in with a number', () => post('/v1/session', { code: 42 }), /"code" must be text/],
+    [
+      'sign-in with an empty code',
+      () => post('/v1/session', { code: '' }),
+      /"code" must not be empty/,
+    ],
+    [
+      'sign-in with a script',
+      () => post('/v1/session', { code: '<script>' }),
+      /"code" may contain only letters, digits, _ and -/,
+    ],
+    [
+      'sign-in with an extra field',
+      () => post('/v1/session', { code: 'abc', openid: 'o1' }),
+      /"openid" is not a field .*accepts: code/,
+    ],
+    ['sign-in with a list', () => post('/v1/session', ['abc']), /body must be a JSON object/],
+    [
+      'an incident retrying too soon',
+      () => post('/v1/admin/incidents', { message: 'm', retryAfterSeconds: 5 }),
+      /"retryAfterSeconds" must be at least 10/,
+    ],
+    [
+      'an incident retrying after 1.5 s',
+      () => post('/v1/admin/incidents', { message: 'm', retryAfterSeconds: 10.5 }),
+      /"retryAfterSeconds" must be a whole number/,
+    ],
+    [
+      'an incident message with markup',
+      () => post('/v1/admin/incidents', { message: '<b>down</b>' }),
+      /"message" .*plain text/,
+    ],
+    [
+      'a consent decision nobody knows',
+      () =>
+        server.signed(session, '/v1/me/consent', {
+          method: 'POST',
+          body: JSON.stringify({ policyVersion: '2026-11', decision: 'maybe' }),
+        }),
+      /"decision" must be one of: agreed, withdrawn/,
+    ],
+    [
+      'a batch of 21 reports',
+      () =>
+        server.signed(session, '/v1/monitor/errors', {
+          method: 'POST',
+          body: JSON.stringify({ reports: Array.from({ length: 21 }, () => ({})) }),
+        }),
+      /"reports" must hold at most 20 items/,
+    ],
+  ])('%s', async (_name, send, expected) => {
+    const res = await send()
+    expect(res.status).toBe(400)
+    expect(code(res.body)).toBe('ERR_VALIDATION')
+    expect(message(res.body)).toMatch(expected)
+    // Nothing of the validator's own vocabulary.
+    expect(message(res.body)).not.toMatch(/oneOf|anyOf|schema|must NOT|must match|pattern|\^|\$/)
+  })
+})
