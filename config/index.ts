@@ -1,5 +1,7 @@
 import { defineConfig, type UserConfigExport } from '@tarojs/cli'
+import { resolve } from 'node:path'
 import TsconfigPathsPlugin from 'tsconfig-paths-webpack-plugin'
+import webpack from 'webpack'
 import devConfig from './dev'
 import prodConfig from './prod'
 
@@ -7,6 +9,23 @@ import prodConfig from './prod'
 // TARO_OUTPUT_ROOT (a folder under this one) lets tests build a variant without touching them.
 const outputRoot =
   process.env.TARO_OUTPUT_ROOT || (process.env.TARO_ENV === 'h5' ? 'dist-h5' : 'dist')
+
+/**
+ * crypto-js's passphrase-mode modules (EvpKDF and the MD5 it uses) are replaced by a stub that
+ * throws: the app never derives keys from passphrases, and the weak KDF should not ship
+ * (config/crypto-js-no-passphrase.js says more). Only requests made from inside crypto-js match.
+ */
+function withoutCryptoJsPassphraseMode(chain: {
+  plugin(name: string): { use(...args: unknown[]): unknown }
+}) {
+  const stub = resolve(__dirname, 'crypto-js-no-passphrase.js')
+  chain.plugin('crypto-js-no-passphrase').use(webpack.NormalModuleReplacementPlugin, [
+    /^\.\/(evpkdf|md5)(\.js)?$/,
+    (resource: { context: string; request: string }) => {
+      if (/[\\/]node_modules[\\/]crypto-js$/.test(resource.context)) resource.request = stub
+    },
+  ])
+}
 
 export default defineConfig<'webpack5'>(async (merge) => {
   const baseConfig: UserConfigExport<'webpack5'> = {
@@ -19,7 +38,8 @@ export default defineConfig<'webpack5'>(async (merge) => {
       375: 2,
       828: 1.81 / 2,
     },
-    sourceRoot: 'src',
+    // TARO_SOURCE_ROOT: the benchmark builds its bare-template fixture with this same config.
+    sourceRoot: process.env.TARO_SOURCE_ROOT || 'src',
     outputRoot,
     plugins: [],
     defineConstants: {},
@@ -34,6 +54,7 @@ export default defineConfig<'webpack5'>(async (merge) => {
       },
       webpackChain(chain) {
         chain.resolve.plugin('tsconfig-paths').use(TsconfigPathsPlugin)
+        withoutCryptoJsPassphraseMode(chain)
       },
     },
     h5: {
@@ -55,6 +76,7 @@ export default defineConfig<'webpack5'>(async (merge) => {
       },
       webpackChain(chain) {
         chain.resolve.plugin('tsconfig-paths').use(TsconfigPathsPlugin)
+        withoutCryptoJsPassphraseMode(chain)
       },
     },
   }

@@ -1,13 +1,23 @@
 export default defineAppConfig({
-  // The first page is the one WeChat opens.
-  pages: [
-    'pages/home/index',
-    'pages/city-picker/index',
-    'pages/consent/index',
-    'pages/privacy-policy/index',
-    'pages/privacy-center/index',
-    'pages/maintenance/index',
+  // The main package: what a first launch and an incident need. WeChat downloads all of it
+  // before the first page shows. The first page is the one WeChat opens.
+  pages: ['pages/home/index', 'pages/consent/index', 'pages/maintenance/index'],
+  // Pages a first launch does not need: a subpackage, downloaded when first opened...
+  subPackages: [
+    {
+      root: 'more',
+      pages: [
+        'pages/city-picker/index',
+        'pages/privacy-policy/index',
+        'pages/privacy-center/index',
+      ],
+    },
   ],
+  // ...or earlier, in the background, once home is showing and the network is idle (any network:
+  // the subpackage is small, and the user is likely to open one of its pages).
+  preloadRule: {
+    'pages/home/index': { network: 'all', packages: ['more'] },
+  },
   window: {
     backgroundTextStyle: 'light',
     navigationBarBackgroundColor: '#3a7bd5',

@@ -1,7 +1,7 @@
 import { useLaunch } from '@tarojs/taro'
 import { createElement, type PropsWithChildren } from 'react'
 import { isAppError } from './security/app-error'
-import { secureStore } from './services/api-client'
+import { secureStore } from './services/device-store'
 import { createLocalWeatherProvider } from './services/local-weather-provider'
 import { emitSecurityEvent } from './services/security-events'
 import { WeatherProviderContext } from './services/weather-context'

@@ -1,19 +1,17 @@
 import { platformRandomBytes } from '../security/secure-random/secure-random.taro'
-import { createSecureStore } from '../security/secure-storage/secure-storage.taro'
 import { HttpsClient } from '../security/transport/https-client'
 import { taroRequest } from '../security/transport/https-client.taro'
 import { MAINTENANCE_HEADER } from './api-contract'
 import { loginCode } from './platform-login'
+import { secureStore } from './device-store'
 import { emitSecurityEvent } from './security-events'
 import { SessionService } from './session'
 import { ALLOWED_ORIGINS, API_ORIGIN } from './settings'
 
 /**
- * The app's one secure store, one HTTPS client and one session. Endpoints and pages use these;
- * nothing else calls Taro.request or keeps credentials.
+ * The app's one HTTPS client and one session (over the one secure store, device-store.ts).
+ * Endpoints and pages use these; nothing else calls Taro.request or keeps credentials.
  */
-export const secureStore = createSecureStore(emitSecurityEvent)
-
 export const apiClient = new HttpsClient({
   allowedOrigins: ALLOWED_ORIGINS,
   request: taroRequest,

@@ -1,5 +1,5 @@
 import Taro from '@tarojs/taro'
-import CityPickerPage from '../../src/pages/city-picker'
+import CityPickerPage from '../../src/more/pages/city-picker'
 import { SELECTED_CITY_KEY } from '../../src/services/city-preference'
 import { createLocalWeatherProvider } from '../../src/services/local-weather-provider'
 import type { WeatherProvider } from '../../src/services/weather-provider'

@@ -93,8 +93,8 @@ test('the city name opens the picker; the footer opens the privacy pages', async
     await click(document.getElementById(id))
   }
   expect(navigateTo.mock.calls.map(([options]) => options.url)).toEqual([
-    '/pages/city-picker/index',
-    '/pages/privacy-policy/index',
-    '/pages/privacy-center/index',
+    '/more/pages/city-picker/index',
+    '/more/pages/privacy-policy/index',
+    '/more/pages/privacy-center/index',
   ])
 })

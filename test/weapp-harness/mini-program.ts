@@ -17,7 +17,11 @@ import {
  * - every built file runs in one fresh JS context whose globals are WeChat's (`wx`, `App`, `Page`,
  *   `Component`, `getApp`, `getCurrentPages`, timers, console): no `window`, `document`,
  *   `process` or `crypto`, as on a device;
- * - `App()` and each page's `Page()` are registered from `app.json`, and pages get WeChat's
+ * - `App()` and each main-package page's `Page()` are registered from `app.json` at launch; a
+ *   subpackage's pages are loaded when one of them is first opened (as WeChat downloads it then,
+ *   or earlier through `preloadRule`), so a main-package page that needs a subpackage file fails
+ *   here as it would on a phone. `loadedSubpackages` lists the roots loaded so far;
+ * - pages get WeChat's
  *   lifecycle (onLoad, onShow, onReady, onHide, onUnload) through a page stack that `wx`'s
  *   navigation APIs drive;
  * - pages render through WeChat's own template compiler (`miniprogram-compiler`'s wcc) from the
@@ -38,6 +42,8 @@ export interface LaunchOptions {
 
 export interface AppJson {
   pages: string[]
+  subPackages?: Array<{ root: string; pages: string[] }>
+  preloadRule?: Record<string, { network?: string; packages: string[] }>
   window?: Record<string, unknown>
   requiredPrivateInfos?: string[]
   permission?: Record<string, { desc: string }>
@@ -109,6 +115,17 @@ export class MiniProgram {
     return page
   }
 
+  /** Subpackage roots whose pages have been loaded (none at launch). */
+  readonly loadedSubpackages: string[] = []
+
+  /** Every route app.json declares: main package first, then each subpackage's, in order. */
+  get allRoutes(): string[] {
+    const sub = (this.appJson.subPackages ?? []).flatMap((pkg) =>
+      pkg.pages.map((page) => `${pkg.root}/${page}`),
+    )
+    return [...this.appJson.pages, ...sub]
+  }
+
   /** Routes on the stack, bottom first. */
   get routes(): string[] {
     return this.stack.map((page) => page.route)
@@ -148,12 +165,7 @@ export class MiniProgram {
   boot(path: string | undefined, query: Record<string, string>): void {
     this.require('app.js')
     if (!this.app) throw new Error('dist/app.js did not call App()')
-    for (const route of this.appJson.pages) {
-      this.loadingRoute = route
-      this.require(`${route}.js`)
-      if (!this.pageConfigs.has(route)) throw new Error(`${route}.js did not call Page()`)
-    }
-    this.loadingRoute = undefined
+    this.loadPages(this.appJson.pages)
     const first = path ?? this.appJson.pages[0]
     const launch = { path: first, query, scene: 1001 }
     this.call(this.app, 'onLaunch', launch)
@@ -203,8 +215,28 @@ export class MiniProgram {
     this.lastSetData = Date.now()
   }
 
+  private loadPages(routes: string[]): void {
+    for (const route of routes) {
+      this.loadingRoute = route
+      this.require(`${route}.js`)
+      if (!this.pageConfigs.has(route)) throw new Error(`${route}.js did not call Page()`)
+    }
+    this.loadingRoute = undefined
+  }
+
+  /** Loads the subpackage that holds `route` the first time one of its pages is opened. */
+  private loadSubpackageOf(route: string): void {
+    const pkg = (this.appJson.subPackages ?? []).find((candidate) =>
+      candidate.pages.some((page) => `${candidate.root}/${page}` === route),
+    )
+    if (!pkg || this.loadedSubpackages.includes(pkg.root)) return
+    this.loadPages(pkg.pages.map((page) => `${pkg.root}/${page}`))
+    this.loadedSubpackages.push(pkg.root)
+  }
+
   private open(url: string, mode: 'navigateTo' | 'redirectTo' | 'reLaunch'): void {
     const { route, query } = parseUrl(url, this.stack[this.stack.length - 1]?.route)
+    this.loadSubpackageOf(route)
     if (!this.pageConfigs.has(route)) throw new Error(`page "${route}" is not found in app.json`)
     if (mode === 'navigateTo') {
       if (this.stack.length >= 10) throw new Error('webview count limit exceed')
@@ -225,6 +257,7 @@ export class MiniProgram {
   }
 
   private push(route: string, query: Record<string, string>): void {
+    this.loadSubpackageOf(route)
     const config = this.pageConfigs.get(route)
     if (!config) throw new Error(`page "${route}" is not found in app.json`)
     const page = new PageHandle(this, route, query, config)

@@ -19,16 +19,29 @@ function expectHealthy(program: MiniProgram) {
   expect(program.currentPage.text().length).toBeGreaterThan(0)
 }
 
-test('app.json lists every page, home first, and declares no private APIs yet', async () => {
+test('app.json: home, consent and maintenance in the main package; the rest in a preloaded subpackage', async () => {
   const program = await launch()
+  // What a first launch and an incident need is downloaded before the first page shows.
   expect(program.appJson.pages).toEqual([
     'pages/home/index',
-    'pages/city-picker/index',
     'pages/consent/index',
-    'pages/privacy-policy/index',
-    'pages/privacy-center/index',
     'pages/maintenance/index',
   ])
+  expect(program.appJson.subPackages).toEqual([
+    {
+      root: 'more',
+      pages: [
+        'pages/city-picker/index',
+        'pages/privacy-policy/index',
+        'pages/privacy-center/index',
+      ],
+    },
+  ])
+  expect(program.appJson.preloadRule).toEqual({
+    'pages/home/index': { network: 'all', packages: ['more'] },
+  })
+  // The launch ran without a single subpackage file.
+  expect(program.loadedSubpackages).toEqual([])
   // No location API may be declared before the PERMISSION practice asks for the fuzzy one only.
   expect(program.appJson.requiredPrivateInfos).toBeUndefined()
   expect(program.appJson.window?.navigationBarTitleText).toBe('安心天气')
@@ -56,7 +69,7 @@ test('choosing a city in the picker shows its weather and is remembered', async 
   await program.currentPage.waitForText('北京')
 
   await program.currentPage.tap({ id: 'home-city' })
-  expect(program.routes).toEqual(['pages/home/index', 'pages/city-picker/index'])
+  expect(program.routes).toEqual(['pages/home/index', 'more/pages/city-picker/index'])
   const picker = program.currentPage
   await picker.waitForText('上海')
   expect(picker.text()).toContain('当前')
@@ -102,20 +115,22 @@ test('when storage refuses the choice, the user is told and stays on the picker 
   await program.currentPage.tap({ id: 'home-city' })
   fake.control.failNext('setStorageSync', 'exceed storage max size')
   await program.currentPage.tap({ id: 'city-shenzhen' })
-  expect(program.routes).toEqual(['pages/home/index', 'pages/city-picker/index'])
+  expect(program.routes).toEqual(['pages/home/index', 'more/pages/city-picker/index'])
   expect(fake.control.toasts).toContainEqual({ api: 'showToast', title: '保存失败，请重试' })
   expect(fake.control.storage.get(SELECTED_CITY_KEY)?.data).toBe('shanghai')
   expectHealthy(program)
 })
 
 test.each([
-  ['home-privacy-policy', 'pages/privacy-policy/index', '隐私政策'],
-  ['home-privacy-center', 'pages/privacy-center/index', '账号与登录'],
+  ['home-privacy-policy', 'more/pages/privacy-policy/index', '隐私政策'],
+  ['home-privacy-center', 'more/pages/privacy-center/index', '账号与登录'],
 ])('the footer link %s opens %s', async (id, route, text) => {
   const program = await launch()
   await program.currentPage.waitForText('隐私政策')
+  expect(program.loadedSubpackages).toEqual([])
   await program.currentPage.tap({ id })
   expect(program.currentPage.route).toBe(route)
+  expect(program.loadedSubpackages).toEqual(['more'])
   expect(program.currentPage.text()).toContain(text)
   expectHealthy(program)
 })

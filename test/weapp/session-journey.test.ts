@@ -60,7 +60,7 @@ async function openPrivacyCenter(fake: FakeWx, state: '未登录' | '已登录' 
   app = await launchMiniProgram({ fakeWx: fake })
   await app.currentPage.waitForText('北京')
   await app.currentPage.tap({ id: 'home-privacy-center' })
-  expect(app.currentPage.route).toBe('pages/privacy-center/index')
+  expect(app.currentPage.route).toBe('more/pages/privacy-center/index')
   await app.currentPage.waitForText(state)
   return app
 }

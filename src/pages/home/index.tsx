@@ -27,7 +27,7 @@ export default function HomePage() {
         <View
           id='home-city'
           className='home__city'
-          onClick={() => Taro.navigateTo({ url: '/pages/city-picker/index' })}
+          onClick={() => Taro.navigateTo({ url: '/more/pages/city-picker/index' })}
         >
           <Text className='home__city-name'>{city.name}</Text>
           <Text className='home__city-change'>切换城市 ›</Text>
@@ -44,7 +44,7 @@ export default function HomePage() {
         <Text
           id='home-privacy-policy'
           className='home__footer-link'
-          onClick={() => Taro.navigateTo({ url: '/pages/privacy-policy/index' })}
+          onClick={() => Taro.navigateTo({ url: '/more/pages/privacy-policy/index' })}
         >
           隐私政策
         </Text>
@@ -52,7 +52,7 @@ export default function HomePage() {
         <Text
           id='home-privacy-center'
           className='home__footer-link'
-          onClick={() => Taro.navigateTo({ url: '/pages/privacy-center/index' })}
+          onClick={() => Taro.navigateTo({ url: '/more/pages/privacy-center/index' })}
         >
           隐私中心
         </Text>

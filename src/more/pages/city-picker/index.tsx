@@ -1,11 +1,11 @@
 import { Input, Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useState } from 'react'
-import { isAppError } from '../../security/app-error'
-import type { City } from '../../services/api-contract'
-import { saveSelectedCity } from '../../services/city-preference'
-import { useCitySearch } from '../../services/hooks/use-city-search'
-import { useSelectedCity } from '../../services/hooks/use-selected-city'
+import { isAppError } from '../../../security/app-error'
+import type { City } from '../../../services/api-contract'
+import { saveSelectedCity } from '../../../services/city-preference'
+import { useCitySearch } from '../../../services/hooks/use-city-search'
+import { useSelectedCity } from '../../../services/hooks/use-selected-city'
 import './index.css'
 
 /** Search the city list and choose one; the choice is remembered and the page closes. */

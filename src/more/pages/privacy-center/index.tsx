@@ -1,7 +1,7 @@
 import { Text, View } from '@tarojs/components'
-import type { AppError } from '../../security/app-error'
-import { useSession, type SessionView } from '../../services/hooks/use-session'
-import type { ServerSignOut } from '../../services/session'
+import type { AppError } from '../../../security/app-error'
+import { useSession, type SessionView } from '../../../services/hooks/use-session'
+import type { ServerSignOut } from '../../../services/session'
 import './index.css'
 
 /**
