@@ -158,9 +158,14 @@ export function topFrameOf(stack: string): string {
   const frame = stack
     .split('\n')
     .map((line) => line.trim())
-    .find((line) => line.startsWith('at ') || /^[^\s]*@\S+/.test(line))
+    .find((line) => V8_FRAME.test(line) || JSC_FRAME.test(line))
   return (frame ?? '').slice(0, 300)
 }
+// V8 (Android, DevTools): `at fn (file.js:12:5)` or `at file.js:12:5`.
+const V8_FRAME = /^at\s.*:\d+(?::\d+)?\)?$/
+// JavaScriptCore (iOS): `fn@file.js:12:5`, `global code@file.js:3:10`. A location is required,
+// so `JSON.parse@[native code]` and a message such as `@tarojs/runtime failed` are not frames.
+const JSC_FRAME = /^[^@]*@\S+:\d+(?::\d+)?$/
 
 /**
  * The report if it can be stored, or why not: which field, and what is allowed. Length is not
