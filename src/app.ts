@@ -1,15 +1,16 @@
 import { useLaunch } from '@tarojs/taro'
 import { createElement, type PropsWithChildren } from 'react'
 import { isAppError } from './security/app-error'
+import { apiClient } from './services/api-client'
 import { secureStore } from './services/device-store'
-import { createLocalWeatherProvider } from './services/local-weather-provider'
+import { createServerWeatherProvider } from './services/server-weather-provider'
 import { emitSecurityEvent } from './services/security-events'
+import { API_ORIGIN } from './services/settings'
 import { WeatherProviderContext } from './services/weather-context'
 import './app.css'
 
-// One weather source for every page (the deterministic local one until the reference server
-// exists; it will replace it behind the same interface).
-const weatherProvider = createLocalWeatherProvider()
+// One weather source for every page: the API server (the reference server in development).
+const weatherProvider = createServerWeatherProvider({ client: apiClient, apiOrigin: API_ORIGIN })
 
 // app.ts rather than app.tsx, as in Taro's template; createElement is JSX without the syntax.
 function App({ children }: PropsWithChildren) {

@@ -2,15 +2,13 @@ import { platformRandomBytes } from '../security/secure-random/secure-random.tar
 import { HttpsClient } from '../security/transport/https-client'
 import { taroRequest } from '../security/transport/https-client.taro'
 import { MAINTENANCE_HEADER } from './api-contract'
-import { loginCode } from './platform-login'
-import { secureStore } from './device-store'
 import { emitSecurityEvent } from './security-events'
-import { SessionService } from './session'
-import { ALLOWED_ORIGINS, API_ORIGIN } from './settings'
+import { ALLOWED_ORIGINS } from './settings'
 
 /**
- * The app's one HTTPS client and one session (over the one secure store, device-store.ts).
- * Endpoints and pages use these; nothing else calls Taro.request or keeps credentials.
+ * The app's one HTTPS client. Endpoints use it; nothing else calls Taro.request. Its session
+ * (signed calls) is app-session.ts, its secure store device-store.ts: each in its own module so
+ * the main package holds only what the launch path needs.
  */
 export const apiClient = new HttpsClient({
   allowedOrigins: ALLOWED_ORIGINS,
@@ -22,11 +20,3 @@ export const apiClient = new HttpsClient({
   maintenanceHeader: MAINTENANCE_HEADER,
 })
 apiClient.onMaintenance((notice) => emitSecurityEvent({ type: 'maintenance', ...notice }))
-
-export const session = new SessionService({
-  client: apiClient,
-  store: secureStore,
-  login: loginCode,
-  apiOrigin: API_ORIGIN,
-  now: () => Date.now(),
-})

@@ -203,6 +203,90 @@ export interface ErasureReceipt {
   erased: { users: number; sessions: number; consents: number; errorReports: number }
 }
 
+const CONDITIONS: readonly Condition[] = [
+  'clear',
+  'partly-cloudy',
+  'cloudy',
+  'rain',
+  'thunderstorm',
+  'snow',
+  'fog',
+]
+
+/**
+ * Checks a `GET /v1/weather` answer before a page shows it, and copies only the contract's
+ * fields (an unexpected field from a server or a proxy never reaches the page). Throws on any
+ * mismatch: a missing or mistyped field, an unknown condition, an empty forecast.
+ */
+export function parseWeatherResponse(body: unknown): WeatherResponse {
+  const value = record(body, 'the answer')
+  const city = record(value.city, 'city')
+  const current = record(value.current, 'current')
+  if (!Array.isArray(value.daily) || value.daily.length === 0 || value.daily.length > 16) {
+    throw new Error('daily must hold 1 to 16 days')
+  }
+  if (value.source !== 'server' && value.source !== 'local') throw new Error('unknown source')
+  const attribution = value.attribution
+  if (attribution !== undefined && typeof attribution !== 'string') {
+    throw new Error('attribution must be text')
+  }
+  return {
+    city: {
+      id: text(city.id, 'city.id'),
+      name: text(city.name, 'city.name'),
+      pinyin: text(city.pinyin, 'city.pinyin'),
+      province: text(city.province, 'city.province'),
+      country: text(city.country, 'city.country'),
+      lat: num(city.lat, 'city.lat'),
+      lon: num(city.lon, 'city.lon'),
+    },
+    current: {
+      temperatureC: num(current.temperatureC, 'current.temperatureC'),
+      feelsLikeC: num(current.feelsLikeC, 'current.feelsLikeC'),
+      condition: condition(current.condition),
+      humidityPct: num(current.humidityPct, 'current.humidityPct'),
+      windKph: num(current.windKph, 'current.windKph'),
+      windDirection: text(current.windDirection, 'current.windDirection'),
+    },
+    daily: value.daily.map((raw: unknown, index) => {
+      const day = record(raw, `daily[${index}]`)
+      const date = text(day.date, `daily[${index}].date`)
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`daily[${index}].date is not a date`)
+      return {
+        date,
+        condition: condition(day.condition),
+        highC: num(day.highC, `daily[${index}].highC`),
+        lowC: num(day.lowC, `daily[${index}].lowC`),
+        precipitationPct: num(day.precipitationPct, `daily[${index}].precipitationPct`),
+      }
+    }),
+    updatedAt: text(value.updatedAt, 'updatedAt'),
+    source: value.source,
+    ...(attribution === undefined ? {} : { attribution }),
+  }
+}
+
+function record(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`${what} must be an object`)
+  }
+  return value as Record<string, unknown>
+}
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new Error(`${what} must be text`)
+  return value
+}
+function num(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new Error(`${what} must be a number`)
+  return value
+}
+function condition(value: unknown): Condition {
+  if (!CONDITIONS.includes(value as Condition))
+    throw new Error(`unknown condition ${String(value)}`)
+  return value as Condition
+}
+
 /**
  * Checks a `POST /v1/session` answer before anything stores it: the token and signing key must
  * have the server's formats and the times must be real and in order. Throws on any mismatch.

@@ -1,4 +1,5 @@
-import type { City } from './api-contract'
+import { AppError } from '../security/app-error'
+import type { City, CitySearchRequest, CitySearchResponse } from './api-contract'
 
 /**
  * The embedded city list: Chinese cities first, then some world cities.
@@ -474,6 +475,21 @@ export function searchCities(query: string, limit = 20): City[] {
   return CITIES.filter(
     (city) => city.name.includes(q) || city.pinyin.startsWith(q) || city.province.includes(q),
   ).slice(0, limit)
+}
+
+/**
+ * A provider's `searchCities`, answered on the device (what the user types never leaves it).
+ * Throws AppError ERR_INVALID_INPUT when `q` is not a string or `limit` is not 1..100.
+ */
+export function searchCitiesOnDevice(request: CitySearchRequest): CitySearchResponse {
+  if (!request || typeof request.q !== 'string') {
+    throw new AppError('ERR_INVALID_INPUT', 'q must be a string')
+  }
+  const limit = request.limit ?? 20
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw new AppError('ERR_INVALID_INPUT', 'limit must be an integer from 1 to 100')
+  }
+  return { cities: searchCities(request.q, limit) }
 }
 
 /** The listed city nearest to the given coordinates (great-circle distance). */

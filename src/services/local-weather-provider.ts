@@ -9,7 +9,7 @@ import type {
   WeatherRequest,
   WeatherResponse,
 } from './api-contract'
-import { findCity, searchCities } from './city-list'
+import { findCity, searchCitiesOnDevice } from './city-list'
 import type { WeatherProvider } from './weather-provider'
 
 /** Days in the forecast, today included. */
@@ -48,15 +48,9 @@ export function createLocalWeatherProvider(options: LocalWeatherOptions = {}): W
     },
 
     async searchCities(request: CitySearchRequest): Promise<CitySearchResponse> {
-      if (!request || typeof request.q !== 'string') {
-        throw new AppError('ERR_INVALID_INPUT', 'q must be a string')
-      }
-      const limit = request.limit ?? 20
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-        throw new AppError('ERR_INVALID_INPUT', 'limit must be an integer from 1 to 100')
-      }
+      const answer = searchCitiesOnDevice(request)
       await delay(latencyMs)
-      return { cities: searchCities(request.q, limit) }
+      return answer
     },
   }
 }

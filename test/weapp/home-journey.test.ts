@@ -1,13 +1,24 @@
+import { startTestServer, type TestServer } from '../../server/test/test-server'
 import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
+import { connectToServer } from './connect-to-server'
 
-// These run the real production build in dist/ (npm run test:weapp builds it first).
+// These run the real production build in dist/ (npm run test:weapp builds it first); the weather
+// comes from the real reference server over HTTPS, through WeChat's wx.request as the fake sends it.
 
 const SELECTED_CITY_KEY = 'weather.selectedCityId'
+let server: TestServer
 let app: MiniProgram | undefined
+beforeAll(async () => {
+  server = await startTestServer()
+})
+afterAll(async () => {
+  await server?.close()
+})
 afterEach(() => app?.close())
 
 async function launch(fake: FakeWx = createFakeWx()) {
+  connectToServer(fake, server)
   app = await launchMiniProgram({ fakeWx: fake })
   return app
 }
@@ -47,8 +58,9 @@ test('app.json: home, consent and maintenance in the main package; the rest in a
   expect(program.appJson.window?.navigationBarTitleText).toBe('安心天气')
 })
 
-test('home shows the weather for the default city', async () => {
-  const program = await launch()
+test("home shows the default city's weather from the server, asked for anonymously by city id", async () => {
+  const fake = createFakeWx()
+  const program = await launch(fake)
   const home = program.currentPage
   await home.waitForText('未来 5 天')
   const text = home.text()
@@ -59,7 +71,17 @@ test('home shows the weather for the default city', async () => {
   expect(text).toContain('今天')
   expect(text).toContain('明天')
   expect(text).toMatch(/更新于 \d{2}:\d{2}/)
-  expect(text).toContain('数据来源：本地演示数据')
+  expect(text).toContain('数据来源：安心天气服务')
+  // What went over the wire: the city id, nothing that identifies the user.
+  const weatherRequests = fake.control.requests.filter((r) => r.url.includes('/v1/weather'))
+  expect(weatherRequests.map((r) => r.url)).toEqual([
+    'https://127.0.0.1:8443/v1/weather?cityId=beijing',
+  ])
+  expect(Object.keys(weatherRequests[0].header).sort()).toEqual([
+    'accept',
+    'content-type',
+    'referer',
+  ])
   expectHealthy(program)
 })
 

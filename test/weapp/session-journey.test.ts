@@ -1,14 +1,12 @@
 import { startTestServer, type TestServer } from '../../server/test/test-server'
-import { nodeRequestPort } from '../client/node-request'
 import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
+import { connectToServer } from './connect-to-server'
 
 // STORAGE + TRANSPORT in the real weapp build (dist/), in a runtime that, like WeChat's, has
 // wx.getRandomValues but no global crypto. wx.request reaches the real reference server over
 // HTTPS; only wx itself (login codes, storage, the network hop) is a stand-in.
 
-/** The origin the build was made for (TARO_APP_API_ORIGIN unset: the reference server's default). */
-const BUILT_API_ORIGIN = 'https://127.0.0.1:8443'
 const CRYPTO_JS_NATIVE_RANDOM_ERROR = 'Native crypto module could not be used'
 
 let server: TestServer
@@ -22,26 +20,9 @@ afterAll(async () => {
 })
 afterEach(() => app?.close())
 
-/** A fake wx whose network is the test server: the DNS of this little world. */
+/** A fake wx whose network is the test server. */
 function connectedWx(fake: FakeWx = createFakeWx()) {
-  const { port } = nodeRequestPort(server.ca)
-  const sessions: Array<{ token: string; signingKey: string }> = []
-  // The fake wx has already refused other domains and put WeChat's wire form on the request
-  // (default content-type, fixed Referer, encoded URL): forward exactly that.
-  fake.control.onRequest(async (request) => {
-    const response = await port({
-      url: server.url + request.url.slice(BUILT_API_ORIGIN.length),
-      method: request.method as 'GET' | 'POST' | 'DELETE',
-      headers: request.header,
-      body: request.body,
-      timeoutMs: request.timeout ?? 60_000,
-    })
-    if (request.url.endsWith('/v1/session') && response.status === 201) {
-      sessions.push(response.body as { token: string; signingKey: string })
-    }
-    return { statusCode: response.status, data: response.body, header: response.headers }
-  })
-  return { fake, sessions }
+  return connectToServer(fake, server)
 }
 
 /**

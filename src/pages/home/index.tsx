@@ -106,6 +106,12 @@ function WeatherView({ weather }: { weather: WeatherResponse }) {
       <View id='home-updated' className='home__updated'>
         {updatedAtLabel(weather.updatedAt)} · 数据来源：{sourceLabel(weather.source)}
       </View>
+      {/* The data's licence may require credit (Open-Meteo: CC BY 4.0): shown as sent. */}
+      {weather.attribution && (
+        <View id='home-attribution' className='home__updated'>
+          {weather.attribution}
+        </View>
+      )}
     </View>
   )
 }

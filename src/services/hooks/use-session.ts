@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
 import { AppError, isAppError } from '../../security/app-error'
-import { session } from '../api-client'
+import { session } from '../app-session'
 import type { ServerSignOut, SessionState } from '../session'
 
 export type SessionView =

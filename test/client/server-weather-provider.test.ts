@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto'
+import { AppError } from '../../src/security/app-error'
+import { HttpsClient } from '../../src/security/transport/https-client'
+import { createServerWeatherProvider } from '../../src/services/server-weather-provider'
+import { startTestServer, type TestServer } from '../../server/test/test-server'
+import { nodeRequestPort } from './node-request'
+
+// The app's weather source against the real reference server over HTTPS: anonymous, the city id
+// and nothing else on the wire, the answer checked against the contract.
+let server: TestServer
+beforeAll(async () => {
+  server = await startTestServer()
+})
+afterAll(async () => {
+  await server?.close()
+})
+
+function provider() {
+  const { port, sent } = nodeRequestPort(server.ca)
+  const client = new HttpsClient({
+    allowedOrigins: [server.url],
+    request: port,
+    randomBytes: async (length) => new Uint8Array(randomBytes(length)),
+    now: Date.now,
+    sleep: async () => undefined,
+  })
+  return { weather: createServerWeatherProvider({ client, apiOrigin: server.url }), sent }
+}
+
+test('weather for a city comes from the server, with no credential and nothing but the id', async () => {
+  const { weather, sent } = provider()
+  const answer = await weather.getWeather({ cityId: 'shanghai' })
+  expect(answer.city.name).toBe('上海')
+  expect(answer.source).toBe('server')
+  expect(answer.daily.length).toBeGreaterThan(0)
+  expect(sent).toHaveLength(1)
+  expect(new URL(sent[0].url).search).toBe('?cityId=shanghai')
+  expect(Object.keys(sent[0].headers)).not.toContain('authorization')
+  expect(sent[0].body).toBeUndefined()
+})
+
+test.each<[string, string, string]>([
+  ['an unknown city', 'atlantis', 'ERR_CITY_NOT_FOUND'],
+  ['an id the server refuses', '北京', 'ERR_REQUEST_REJECTED'],
+])('%s: %s -> %s', async (_name, cityId, code) => {
+  const { weather } = provider()
+  await expect(weather.getWeather({ cityId })).rejects.toMatchObject({ code })
+})
+
+test.each([[''], ['   '], [undefined as unknown as string]])(
+  'an empty city id (%p) is refused before anything is sent',
+  async (cityId) => {
+    const { weather, sent } = provider()
+    await expect(weather.getWeather({ cityId })).rejects.toEqual(expect.any(AppError))
+    await expect(weather.getWeather({ cityId })).rejects.toMatchObject({
+      code: 'ERR_INVALID_INPUT',
+    })
+    expect(sent).toHaveLength(0)
+  },
+)
+
+test('city search answers on the device: nothing is sent', async () => {
+  const { weather, sent } = provider()
+  const { cities } = await weather.searchCities({ q: 'guang' })
+  expect(cities.map((city) => city.id)).toContain('guangzhou')
+  expect(sent).toHaveLength(0)
+  await expect(weather.searchCities({ q: 'x', limit: 0 })).rejects.toMatchObject({
+    code: 'ERR_INVALID_INPUT',
+  })
+})
