@@ -1,6 +1,7 @@
 // `npm run bench`: figures, printed. Sizes of the production builds against the bare Taro
-// template built in the same run (and their budgets), the client security core
-// (scripts/bench-security.ts), then the reference server (server/bench/). Later practices add
+// template built in the same run (and their budgets), the H5 first render against the template's
+// (scripts/bench-h5-render.ts), the client security core (scripts/bench-security.ts), then the
+// reference server (server/bench/). Later practices add
 // their own figures here. Exits non-zero when a size budget is broken.
 // Set BENCH_SKIP_BUILD=1 to measure the app's existing builds (the bare template is always built).
 import { execFileSync } from 'node:child_process'
@@ -109,6 +110,12 @@ console.log(
 console.log(
   `  JavaScript            ${n(js(h5)).padStart(9)} bytes, ${ratio(js(h5), js(bareH5))} the bare template's ${n(js(bareH5))}`,
 )
+
+// The H5 first render: weather on screen against the bare template's text, CPU throttled 4x.
+execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench-h5-render.ts'], {
+  cwd: root,
+  stdio: 'inherit',
+})
 
 // The client security core: its bytes (bundled alone) and the cost of sealing.
 execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench-security.ts'], {

@@ -2,6 +2,7 @@ import { useLaunch } from '@tarojs/taro'
 import { createElement, type PropsWithChildren } from 'react'
 import { isAppError } from './security/app-error'
 import { apiClient } from './services/api-client'
+import { loadSelectedCity } from './services/city-preference'
 import { secureStore } from './services/device-store'
 import { createServerWeatherProvider } from './services/server-weather-provider'
 import { emitSecurityEvent } from './services/security-events'
@@ -11,6 +12,11 @@ import './app.css'
 
 // One weather source for every page: the API server (the reference server in development).
 const weatherProvider = createServerWeatherProvider({ client: apiClient, apiOrigin: API_ORIGIN })
+
+// Ask for the remembered city's weather as soon as the app's code runs, while the first page is
+// still loading: the home page's own request shares this answer (server-weather-provider.ts) and
+// shows its error if it fails, so nothing is handled here. The request carries the city id only.
+void weatherProvider.getWeather({ cityId: loadSelectedCity().id }).catch(() => undefined)
 
 // app.ts rather than app.tsx, as in Taro's template; createElement is JSX without the syntax.
 function App({ children }: PropsWithChildren) {

@@ -11,5 +11,10 @@ import type {
  */
 export interface WeatherProvider {
   getWeather(request: WeatherRequest): Promise<WeatherResponse>
+  /**
+   * An answer the provider already holds for this request (for example one asked for at launch),
+   * so a page can show it in its first render instead of a loading state. Optional.
+   */
+  peek?(request: WeatherRequest): WeatherResponse | undefined
   searchCities(request: CitySearchRequest): Promise<CitySearchResponse>
 }

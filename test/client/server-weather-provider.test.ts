@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { AppError } from '../../src/security/app-error'
 import { HttpsClient } from '../../src/security/transport/https-client'
-import { createServerWeatherProvider } from '../../src/services/server-weather-provider'
+import {
+  createServerWeatherProvider,
+  SHARE_ANSWER_MS,
+} from '../../src/services/server-weather-provider'
 import { startTestServer, type TestServer } from '../../server/test/test-server'
 import { nodeRequestPort } from './node-request'
 
@@ -15,7 +18,7 @@ afterAll(async () => {
   await server?.close()
 })
 
-function provider() {
+function provider(now: () => number = Date.now) {
   const { port, sent } = nodeRequestPort(server.ca)
   const client = new HttpsClient({
     allowedOrigins: [server.url],
@@ -24,7 +27,7 @@ function provider() {
     now: Date.now,
     sleep: async () => undefined,
   })
-  return { weather: createServerWeatherProvider({ client, apiOrigin: server.url }), sent }
+  return { weather: createServerWeatherProvider({ client, apiOrigin: server.url, now }), sent }
 }
 
 test('weather for a city comes from the server, with no credential and nothing but the id', async () => {
@@ -66,5 +69,43 @@ test('city search answers on the device: nothing is sent', async () => {
   expect(sent).toHaveLength(0)
   await expect(weather.searchCities({ q: 'x', limit: 0 })).rejects.toMatchObject({
     code: 'ERR_INVALID_INPUT',
+  })
+})
+
+describe('one answer per city is shared for a short while (the launch asks before home does)', () => {
+  test('a second caller gets the same answer: one request; peek has it once it arrived', async () => {
+    const { weather, sent } = provider()
+    const first = weather.getWeather({ cityId: 'beijing' })
+    expect(weather.peek?.({ cityId: 'beijing' })).toBeUndefined()
+    const second = weather.getWeather({ cityId: 'beijing' })
+    expect(await second).toBe(await first)
+    expect(sent).toHaveLength(1)
+    expect(weather.peek?.({ cityId: 'beijing' })).toBe(await first)
+    expect(weather.peek?.({ cityId: 'shanghai' })).toBeUndefined()
+  })
+
+  test('after SHARE_ANSWER_MS the server is asked again', async () => {
+    const clock = { now: 1_000_000 }
+    const { weather, sent } = provider(() => clock.now)
+    await weather.getWeather({ cityId: 'beijing' })
+    clock.now += SHARE_ANSWER_MS - 1
+    await weather.getWeather({ cityId: 'beijing' })
+    expect(sent).toHaveLength(1)
+    clock.now += 1
+    expect(weather.peek?.({ cityId: 'beijing' })).toBeUndefined()
+    await weather.getWeather({ cityId: 'beijing' })
+    expect(sent).toHaveLength(2)
+  })
+
+  test('a failure is not kept: the next call asks again', async () => {
+    const { weather, sent } = provider()
+    await expect(weather.getWeather({ cityId: 'atlantis' })).rejects.toMatchObject({
+      code: 'ERR_CITY_NOT_FOUND',
+    })
+    await expect(weather.getWeather({ cityId: 'atlantis' })).rejects.toMatchObject({
+      code: 'ERR_CITY_NOT_FOUND',
+    })
+    expect(sent).toHaveLength(2)
+    expect(weather.peek?.({ cityId: 'atlantis' })).toBeUndefined()
   })
 })

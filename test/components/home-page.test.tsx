@@ -30,6 +30,23 @@ afterEach(() => {
   jest.restoreAllMocks()
 })
 
+test('an answer the provider already holds shows in the first render, with no loading state', async () => {
+  const held = await local.getWeather({ cityId: 'beijing' })
+  let asked = 0
+  const prefetched: WeatherProvider = {
+    getWeather: async () => {
+      asked++
+      return held
+    },
+    peek: ({ cityId }) => (cityId === 'beijing' ? held : undefined),
+    searchCities: local.searchCities,
+  }
+  await mountPage(HomePage, prefetched)
+  expect(pageText()).toContain('未来 5 天')
+  expect(pageText()).not.toContain('正在获取天气…')
+  expect(asked).toBe(0)
+})
+
 test('shows a loading state, then the weather with today, the days ahead and the update time', async () => {
   let release: () => void = () => undefined
   const gate = new Promise<void>((resolve) => (release = resolve))

@@ -28,7 +28,7 @@ beforeAll(() => {
 }, 180_000)
 afterAll(() => {
   app?.close()
-  rmSync(join(root, 'dist-test'), { recursive: true, force: true })
+  rmSync(join(root, OUTPUT), { recursive: true, force: true })
 })
 
 test('a build without TARO_APP_API_ORIGIN launches and uses the documented default', async () => {

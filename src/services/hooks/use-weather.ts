@@ -15,9 +15,22 @@ export type WeatherState =
 export function useWeather(cityId: string): { state: WeatherState; retry: () => void } {
   const provider = useWeatherProvider()
   const [attempt, setAttempt] = useState(0)
-  const [state, setState] = useState<WeatherState>({ status: 'loading' })
+  // An answer the provider already holds (asked for at launch) shows in the first render.
+  const [state, setState] = useState<WeatherState>(() => {
+    const held = provider.peek?.({ cityId })
+    return held ? { status: 'ready', weather: held } : { status: 'loading' }
+  })
 
   useEffect(() => {
+    const held = attempt === 0 ? provider.peek?.({ cityId }) : undefined
+    if (held) {
+      setState((previous) =>
+        previous.status === 'ready' && previous.weather === held
+          ? previous
+          : { status: 'ready', weather: held },
+      )
+      return undefined
+    }
     let current = true
     setState({ status: 'loading' })
     provider.getWeather({ cityId }).then(
