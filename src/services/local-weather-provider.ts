@@ -1,15 +1,13 @@
 import { AppError } from '../security/app-error'
 import type {
   City,
-  CitySearchRequest,
-  CitySearchResponse,
   Condition,
   CurrentConditions,
   DailyForecast,
   WeatherRequest,
   WeatherResponse,
 } from './api-contract'
-import { findCity, searchCitiesOnDevice } from './city-list'
+import { findCity } from './city-list'
 import type { WeatherProvider } from './weather-provider'
 
 /** Days in the forecast, today included. */
@@ -45,12 +43,6 @@ export function createLocalWeatherProvider(options: LocalWeatherOptions = {}): W
       }
       await delay(latencyMs)
       return forecastFor(city, now())
-    },
-
-    async searchCities(request: CitySearchRequest): Promise<CitySearchResponse> {
-      const answer = searchCitiesOnDevice(request)
-      await delay(latencyMs)
-      return answer
     },
   }
 }

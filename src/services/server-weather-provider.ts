@@ -1,7 +1,6 @@
 import { AppError, isAppError } from '../security/app-error'
 import type { HttpsClient } from '../security/transport/https-client'
 import { API_ROUTES, parseWeatherResponse, type WeatherResponse } from './api-contract'
-import { searchCitiesOnDevice } from './city-list'
 import type { WeatherProvider } from './weather-provider'
 
 export interface ServerWeatherOptions {
@@ -22,8 +21,7 @@ export const SHARE_ANSWER_MS = 10_000
  * checked against the API contract before a page sees it.
  *
  * Privacy: the request carries the city's id and nothing else. It is not signed and needs no
- * sign-in, so weather works for someone who declined every optional use of their data. City
- * search stays on the device: what the user types never leaves it.
+ * sign-in, so weather works for someone who declined every optional use of their data.
  *
  * Errors (AppError codes): ERR_INVALID_INPUT (empty id, before anything is sent),
  * ERR_CITY_NOT_FOUND (the server does not know the id), else the client's code (ERR_NETWORK,
@@ -82,9 +80,6 @@ export function createServerWeatherProvider(options: ServerWeatherOptions): Weat
     },
     peek(request) {
       return typeof request?.cityId === 'string' ? fresh(request.cityId)?.value : undefined
-    },
-    async searchCities(request) {
-      return searchCitiesOnDevice(request)
     },
   }
 }

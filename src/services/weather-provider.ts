@@ -1,13 +1,8 @@
-import type {
-  CitySearchRequest,
-  CitySearchResponse,
-  WeatherRequest,
-  WeatherResponse,
-} from './api-contract'
+import type { WeatherRequest, WeatherResponse } from './api-contract'
 
 /**
- * Where weather comes from. Pages never see which implementation is active: today the
- * deterministic local provider; with the reference server, an HTTPS-backed one.
+ * Where weather comes from. Pages never see which implementation is active: the app uses the
+ * server (server-weather-provider.ts); tests may use the deterministic local one.
  */
 export interface WeatherProvider {
   getWeather(request: WeatherRequest): Promise<WeatherResponse>
@@ -16,5 +11,4 @@ export interface WeatherProvider {
    * so a page can show it in its first render instead of a loading state. Optional.
    */
   peek?(request: WeatherRequest): WeatherResponse | undefined
-  searchCities(request: CitySearchRequest): Promise<CitySearchResponse>
 }

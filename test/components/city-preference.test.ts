@@ -1,5 +1,6 @@
 import Taro from '@tarojs/taro'
 import {
+  DEFAULT_CITY,
   loadSelectedCity,
   saveSelectedCity,
   SELECTED_CITY_KEY,
@@ -9,25 +10,31 @@ import {
 beforeEach(() => localStorage.clear())
 afterEach(() => jest.restoreAllMocks())
 
-test('defaults to Beijing, then remembers a saved city', () => {
-  expect(loadSelectedCity().id).toBe('beijing')
-  expect(saveSelectedCity('harbin').name).toBe('哈尔滨')
-  expect(loadSelectedCity().id).toBe('harbin')
+const HARBIN = { id: 'harbin', name: '哈尔滨', province: '黑龙江' }
+const XIAN = { id: 'xian', name: '西安', province: '陕西' }
+
+test('defaults to Beijing, then remembers a saved city: its id and names, nothing else', () => {
+  expect(loadSelectedCity()).toEqual(DEFAULT_CITY)
+  expect(saveSelectedCity({ ...HARBIN, lat: 45.8, lon: 126.53 } as typeof HARBIN)).toEqual(HARBIN)
+  expect(loadSelectedCity()).toEqual(HARBIN)
+  expect(JSON.parse(Taro.getStorageSync(SELECTED_CITY_KEY))).toEqual(HARBIN)
 })
 
-test.each([
-  ['an unknown id', 'atlantis'],
+test.each<[string, unknown]>([
+  ['an old-style bare id', 'harbin'],
   ['a number', 42],
-  ['an object', { id: 'beijing' }],
-  ['a script string', '<script>alert(1)</script>'],
-])('a stored %s falls back to the default', (_name, stored) => {
+  ['an object (not JSON text)', { id: 'beijing' }],
+  ['broken JSON', '{"id":'],
+  ['JSON null', 'null'],
+  ['a record without names', JSON.stringify({ id: 'harbin' })],
+  ['an id with capitals', JSON.stringify({ ...HARBIN, id: 'Harbin' })],
+  ['an id with a script', JSON.stringify({ ...HARBIN, id: '<script>' })],
+  ['an empty name', JSON.stringify({ ...HARBIN, name: '' })],
+  ['a name of 21 characters', JSON.stringify({ ...HARBIN, name: '很'.repeat(21) })],
+  ['a province that is a number', JSON.stringify({ ...HARBIN, province: 1 })],
+])('a stored %s falls back to the default and is removed', (_name, stored) => {
   Taro.setStorageSync(SELECTED_CITY_KEY, stored)
-  expect(loadSelectedCity().id).toBe('beijing')
-})
-
-test('a stale id is removed so it is not read again', () => {
-  Taro.setStorageSync(SELECTED_CITY_KEY, 'atlantis')
-  loadSelectedCity()
+  expect(loadSelectedCity()).toEqual(DEFAULT_CITY)
   expect(Taro.getStorageSync(SELECTED_CITY_KEY)).toBe('')
 })
 
@@ -35,23 +42,26 @@ test('unreadable storage does not block the weather', () => {
   jest.spyOn(Taro, 'getStorageSync').mockImplementation(() => {
     throw new Error('getStorageSync:fail')
   })
-  expect(loadSelectedCity().id).toBe('beijing')
+  expect(loadSelectedCity()).toEqual(DEFAULT_CITY)
 })
 
-test.each([
-  ['unknown city', 'atlantis', 'ERR_CITY_NOT_FOUND'],
-  ['empty id', '', 'ERR_CITY_NOT_FOUND'],
-])('saving an %s fails with %s and keeps the old choice', (_name, id, code) => {
-  saveSelectedCity('xian')
-  expect(() => saveSelectedCity(id)).toThrow(expect.objectContaining({ code }))
-  expect(loadSelectedCity().id).toBe('xian')
+test.each<[string, unknown]>([
+  ['nothing', undefined],
+  ['an empty id', { ...XIAN, id: '' }],
+  ['a name too long', { ...XIAN, name: 'x'.repeat(21) }],
+])('saving %s fails with ERR_INVALID_INPUT and keeps the old choice', (_name, city) => {
+  saveSelectedCity(XIAN)
+  expect(() => saveSelectedCity(city as typeof XIAN)).toThrow(
+    expect.objectContaining({ code: 'ERR_INVALID_INPUT' }),
+  )
+  expect(loadSelectedCity()).toEqual(XIAN)
 })
 
 test('a storage failure on save is ERR_STORAGE_FAILED', () => {
   jest.spyOn(Taro, 'setStorageSync').mockImplementation(() => {
     throw new Error('setStorageSync:fail exceed storage max size')
   })
-  expect(() => saveSelectedCity('xian')).toThrow(
+  expect(() => saveSelectedCity(XIAN)).toThrow(
     expect.objectContaining({ code: 'ERR_STORAGE_FAILED' }),
   )
 })

@@ -18,7 +18,6 @@ function flakyProvider(failures: number, error: unknown): WeatherProvider & { ca
       if (provider.calls <= failures) throw error
       return local.getWeather(request)
     },
-    searchCities: local.searchCities,
   }
   return provider
 }
@@ -39,7 +38,6 @@ test('an answer the provider already holds shows in the first render, with no lo
       return held
     },
     peek: ({ cityId }) => (cityId === 'beijing' ? held : undefined),
-    searchCities: local.searchCities,
   }
   await mountPage(HomePage, prefetched)
   expect(pageText()).toContain('未来 5 天')
@@ -55,7 +53,6 @@ test('shows a loading state, then the weather with today, the days ahead and the
       await gate
       return local.getWeather(request)
     },
-    searchCities: local.searchCities,
   }
   const testUtils = await mountPage(HomePage, slow)
   await testUtils.queries.waitForQueryByText('正在获取天气…')
@@ -77,11 +74,26 @@ test('shows a loading state, then the weather with today, the days ahead and the
 })
 
 test('shows the remembered city', async () => {
-  Taro.setStorageSync(SELECTED_CITY_KEY, 'xiamen')
+  Taro.setStorageSync(
+    SELECTED_CITY_KEY,
+    JSON.stringify({ id: 'xiamen', name: '厦门', province: '福建' }),
+  )
   await mountPage(HomePage, local)
   await waitFor(() => pageText().includes('未来 5 天'), 'the forecast')
   expect(pageText()).toContain('厦门')
   expect(pageText()).toContain('福建')
+})
+
+test('a remembered city the weather source no longer knows is forgotten: back to the default', async () => {
+  Taro.setStorageSync(
+    SELECTED_CITY_KEY,
+    JSON.stringify({ id: 'atlantis', name: '亚特兰蒂斯', province: '海底' }),
+  )
+  await mountPage(HomePage, local)
+  await waitFor(() => pageText().includes('未来 5 天'), 'the default city forecast')
+  expect(pageText()).toContain('北京')
+  expect(pageText()).not.toContain('亚特兰蒂斯')
+  expect(Taro.getStorageSync(SELECTED_CITY_KEY)).toBe('')
 })
 
 test.each([

@@ -6,7 +6,10 @@ import { connectToServer } from './connect-to-server'
 // These run the real production build in dist/ (npm run test:weapp builds it first); the weather
 // comes from the real reference server over HTTPS, through WeChat's wx.request as the fake sends it.
 
-const SELECTED_CITY_KEY = 'weather.selectedCityId'
+const SELECTED_CITY_KEY = 'weather.selectedCity'
+/** What the app stores for a chosen city: its id and names, as JSON text. */
+const chosen = (id: string, name: string, province: string) =>
+  JSON.stringify({ id, name, province })
 let server: TestServer
 let app: MiniProgram | undefined
 beforeAll(async () => {
@@ -104,7 +107,9 @@ test('choosing a city in the picker shows its weather and is remembered', async 
   expect(program.routes).toEqual(['pages/home/index'])
   await program.currentPage.waitForText('广州')
   expect(program.currentPage.text()).toContain('广东')
-  expect(fake.control.storage.get(SELECTED_CITY_KEY)?.data).toBe('guangzhou')
+  expect(fake.control.storage.get(SELECTED_CITY_KEY)?.data).toBe(
+    chosen('guangzhou', '广州', '广东'),
+  )
   expectHealthy(program)
 })
 
@@ -117,21 +122,28 @@ test('a search with no match says so', async () => {
 })
 
 test('the remembered city is shown on the next launch', async () => {
-  const program = await launch(createFakeWx({ storage: { [SELECTED_CITY_KEY]: 'chengdu' } }))
+  const program = await launch(
+    createFakeWx({ storage: { [SELECTED_CITY_KEY]: chosen('chengdu', '成都', '四川') } }),
+  )
   await program.currentPage.waitForText('成都')
   expectHealthy(program)
 })
 
-test('a stale stored city falls back to the default and is removed', async () => {
-  const fake = createFakeWx({ storage: { [SELECTED_CITY_KEY]: 'atlantis' } })
+test('a stored city the server no longer knows falls back to the default and is removed', async () => {
+  const fake = createFakeWx({
+    storage: { [SELECTED_CITY_KEY]: chosen('atlantis', '亚特兰蒂斯', '海底') },
+  })
   const program = await launch(fake)
   await program.currentPage.waitForText('北京')
+  await program.currentPage.waitForText('未来 5 天')
   expect(fake.control.storage.has(SELECTED_CITY_KEY)).toBe(false)
   expectHealthy(program)
 })
 
 test('when storage refuses the choice, the user is told and stays on the picker with nothing lost', async () => {
-  const fake = createFakeWx({ storage: { [SELECTED_CITY_KEY]: 'shanghai' } })
+  const fake = createFakeWx({
+    storage: { [SELECTED_CITY_KEY]: chosen('shanghai', '上海', '上海') },
+  })
   const program = await launch(fake)
   await program.currentPage.waitForText('上海')
   await program.currentPage.tap({ id: 'home-city' })
@@ -139,7 +151,7 @@ test('when storage refuses the choice, the user is told and stays on the picker 
   await program.currentPage.tap({ id: 'city-shenzhen' })
   expect(program.routes).toEqual(['pages/home/index', 'more/pages/city-picker/index'])
   expect(fake.control.toasts).toContainEqual({ api: 'showToast', title: '保存失败，请重试' })
-  expect(fake.control.storage.get(SELECTED_CITY_KEY)?.data).toBe('shanghai')
+  expect(fake.control.storage.get(SELECTED_CITY_KEY)?.data).toBe(chosen('shanghai', '上海', '上海'))
   expectHealthy(program)
 })
 

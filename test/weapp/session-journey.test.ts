@@ -136,7 +136,8 @@ test('when wx.login fails the user is told, and can retry', async () => {
 })
 
 test('when storage is full at sign-in the user is told plainly and nothing stored is lost', async () => {
-  const { fake } = connectedWx(createFakeWx({ storage: { 'weather.selectedCityId': 'chengdu' } }))
+  const chengdu = JSON.stringify({ id: 'chengdu', name: '成都', province: '四川' })
+  const { fake } = connectedWx(createFakeWx({ storage: { 'weather.selectedCity': chengdu } }))
   fake.control.loginCodes.push('weapp-journey-5')
   app = await launchMiniProgram({ fakeWx: fake })
   await app.currentPage.waitForText('成都')
@@ -146,7 +147,7 @@ test('when storage is full at sign-in the user is told plainly and nothing store
   fake.control.failNext('setStorage', 'exceed storage max size')
   await app.currentPage.tap({ id: 'privacy-sign-in' })
   await app.currentPage.waitForText('手机存储空间不足')
-  expect(fake.control.storage.get('weather.selectedCityId')?.data).toBe('chengdu')
+  expect(fake.control.storage.get('weather.selectedCity')?.data).toBe(chengdu)
   expect(fake.control.storage.has('secure.item.session')).toBe(false)
   expectHealthy(app)
 })

@@ -1,6 +1,8 @@
 import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
+import { useEffect } from 'react'
 import type { WeatherResponse } from '../../services/api-contract'
+import { DEFAULT_CITY } from '../../services/city-preference'
 import { useSelectedCity } from '../../services/hooks/use-selected-city'
 import { useWeather } from '../../services/hooks/use-weather'
 import WeatherIcon from '../../components/weather-icon'
@@ -17,8 +19,13 @@ import './index.css'
 
 /** The weather for the remembered city: now, today's range, the days ahead. */
 export default function HomePage() {
-  const city = useSelectedCity()
+  const { city, forget } = useSelectedCity()
   const { state, retry } = useWeather(city.id)
+  // A remembered city the server no longer knows is dropped: back to the default city.
+  const unknownCity = state.status === 'error' && state.error.code === 'ERR_CITY_NOT_FOUND'
+  useEffect(() => {
+    if (unknownCity && city.id !== DEFAULT_CITY.id) forget()
+  }, [unknownCity, city.id, forget])
   const condition = state.status === 'ready' ? state.weather.current.condition : 'loading'
 
   return (

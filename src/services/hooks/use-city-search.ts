@@ -1,35 +1,14 @@
-import { useEffect, useState } from 'react'
+import { useMemo } from 'react'
 import type { City } from '../api-contract'
-import { useWeatherProvider } from '../weather-context'
-
-export type CitySearchState =
-  | { status: 'loading'; cities: City[] }
-  | { status: 'ready'; cities: City[] }
-  | { status: 'error'; cities: City[] }
+import { searchCitiesOnDevice } from '../city-list'
 
 /** Enough for the whole embedded list, so an empty search lets the user scroll to any city. */
 const PICKER_LIMIT = 100
 
-/** Cities matching `query`. Keeps the last results on screen while a new search runs. */
-export function useCitySearch(query: string): CitySearchState {
-  const provider = useWeatherProvider()
-  const [state, setState] = useState<CitySearchState>({ status: 'loading', cities: [] })
-
-  useEffect(() => {
-    let current = true
-    setState((previous) => ({ status: 'loading', cities: previous.cities }))
-    provider.searchCities({ q: query, limit: PICKER_LIMIT }).then(
-      ({ cities }) => {
-        if (current) setState({ status: 'ready', cities })
-      },
-      () => {
-        if (current) setState((previous) => ({ status: 'error', cities: previous.cities }))
-      },
-    )
-    return () => {
-      current = false
-    }
-  }, [provider, query])
-
-  return state
+/**
+ * Cities matching `query`, searched on the device: what the user types never leaves it, and
+ * the list (only this page's subpackage holds it) needs no network.
+ */
+export function useCitySearch(query: string): City[] {
+  return useMemo(() => searchCitiesOnDevice({ q: query, limit: PICKER_LIMIT }).cities, [query])
 }

@@ -11,12 +11,12 @@ import './index.css'
 /** Search the city list and choose one; the choice is remembered and the page closes. */
 export default function CityPickerPage() {
   const [query, setQuery] = useState('')
-  const search = useCitySearch(query)
-  const selected = useSelectedCity()
+  const cities = useCitySearch(query)
+  const { city: selected } = useSelectedCity()
 
   const choose = (city: City) => {
     try {
-      saveSelectedCity(city.id)
+      saveSelectedCity(city)
     } catch (error) {
       const title = isAppError(error, 'ERR_STORAGE_FAILED') ? '保存失败，请重试' : '无法选择该城市'
       Taro.showToast({ title, icon: 'none' })
@@ -39,17 +39,14 @@ export default function CityPickerPage() {
         />
       </View>
 
-      {search.status === 'error' && (
-        <View className='picker__notice'>城市列表暂时无法加载，请稍后重试。</View>
-      )}
-      {search.status === 'ready' && search.cities.length === 0 && (
+      {cities.length === 0 && (
         <View id='city-empty' className='picker__notice'>
           没有找到“{query.trim()}”，试试拼音或省份名称。
         </View>
       )}
 
       <View className='picker__list card'>
-        {search.cities.map((city) => (
+        {cities.map((city) => (
           <View
             key={city.id}
             id={`city-${city.id}`}
