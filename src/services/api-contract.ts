@@ -203,15 +203,33 @@ export interface ErasureReceipt {
   erased: { users: number; sessions: number; consents: number; errorReports: number }
 }
 
-const CONDITIONS: readonly Condition[] = [
-  'clear',
-  'partly-cloudy',
-  'cloudy',
-  'rain',
-  'thunderstorm',
-  'snow',
-  'fog',
-]
+/** What each field of a weather answer must be; `parseWeatherResponse` checks and copies these. */
+type FieldKind = 'text' | 'number' | 'condition' | 'date'
+const CITY_FIELDS: Record<keyof City, FieldKind> = {
+  id: 'text',
+  name: 'text',
+  pinyin: 'text',
+  province: 'text',
+  country: 'text',
+  lat: 'number',
+  lon: 'number',
+}
+const CURRENT_FIELDS: Record<keyof CurrentConditions, FieldKind> = {
+  temperatureC: 'number',
+  feelsLikeC: 'number',
+  condition: 'condition',
+  humidityPct: 'number',
+  windKph: 'number',
+  windDirection: 'text',
+}
+const DAY_FIELDS: Record<keyof DailyForecast, FieldKind> = {
+  date: 'date',
+  condition: 'condition',
+  highC: 'number',
+  lowC: 'number',
+  precipitationPct: 'number',
+}
+const CONDITIONS = ['clear', 'partly-cloudy', 'cloudy', 'rain', 'thunderstorm', 'snow', 'fog']
 
 /**
  * Checks a `GET /v1/weather` answer before a page shows it, and copies only the contract's
@@ -219,92 +237,49 @@ const CONDITIONS: readonly Condition[] = [
  * mismatch: a missing or mistyped field, an unknown condition, an empty forecast.
  */
 export function parseWeatherResponse(body: unknown): WeatherResponse {
-  const value = record(body, 'the answer')
-  const city = record(value.city, 'city')
-  const current = record(value.current, 'current')
-  if (!Array.isArray(value.daily) || value.daily.length === 0 || value.daily.length > 16) {
+  const value = objectAt(body, 'the answer')
+  const { daily, source, attribution } = value
+  if (!Array.isArray(daily) || daily.length === 0 || daily.length > 16) {
     throw new Error('daily must hold 1 to 16 days')
   }
-  if (value.source !== 'server' && value.source !== 'local') throw new Error('unknown source')
-  const attribution = value.attribution
+  if (source !== 'server' && source !== 'local') throw new Error('unknown source')
   if (attribution !== undefined && typeof attribution !== 'string') {
     throw new Error('attribution must be text')
   }
   return {
-    city: {
-      id: text(city.id, 'city.id'),
-      name: text(city.name, 'city.name'),
-      pinyin: text(city.pinyin, 'city.pinyin'),
-      province: text(city.province, 'city.province'),
-      country: text(city.country, 'city.country'),
-      lat: num(city.lat, 'city.lat'),
-      lon: num(city.lon, 'city.lon'),
-    },
-    current: {
-      temperatureC: num(current.temperatureC, 'current.temperatureC'),
-      feelsLikeC: num(current.feelsLikeC, 'current.feelsLikeC'),
-      condition: condition(current.condition),
-      humidityPct: num(current.humidityPct, 'current.humidityPct'),
-      windKph: num(current.windKph, 'current.windKph'),
-      windDirection: text(current.windDirection, 'current.windDirection'),
-    },
-    daily: value.daily.map((raw: unknown, index) => {
-      const day = record(raw, `daily[${index}]`)
-      const date = text(day.date, `daily[${index}].date`)
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`daily[${index}].date is not a date`)
-      return {
-        date,
-        condition: condition(day.condition),
-        highC: num(day.highC, `daily[${index}].highC`),
-        lowC: num(day.lowC, `daily[${index}].lowC`),
-        precipitationPct: num(day.precipitationPct, `daily[${index}].precipitationPct`),
-      }
-    }),
-    updatedAt: text(value.updatedAt, 'updatedAt'),
-    source: value.source,
+    city: copyFields(value.city, CITY_FIELDS, 'city'),
+    current: copyFields(value.current, CURRENT_FIELDS, 'current'),
+    daily: daily.map((day, index) => copyFields(day, DAY_FIELDS, `daily[${index}]`)),
+    updatedAt: fieldOf(value.updatedAt, 'text', 'updatedAt') as string,
+    source,
     ...(attribution === undefined ? {} : { attribution }),
   }
 }
 
-function record(value: unknown, what: string): Record<string, unknown> {
+function objectAt(value: unknown, where: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`${what} must be an object`)
+    throw new Error(`${where} must be an object`)
   }
   return value as Record<string, unknown>
 }
-function text(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new Error(`${what} must be text`)
-  return value
-}
-function num(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new Error(`${what} must be a number`)
-  return value
-}
-function condition(value: unknown): Condition {
-  if (!CONDITIONS.includes(value as Condition))
-    throw new Error(`unknown condition ${String(value)}`)
-  return value as Condition
+
+/** A new object with exactly `fields`, each checked; nothing else is copied. */
+function copyFields<T>(value: unknown, fields: Record<keyof T, FieldKind>, where: string): T {
+  const source = objectAt(value, where)
+  const copy: Record<string, unknown> = {}
+  for (const [key, kind] of Object.entries<FieldKind>(fields)) {
+    copy[key] = fieldOf(source[key], kind, `${where}.${key}`)
+  }
+  return copy as T
 }
 
-/**
- * Checks a `POST /v1/session` answer before anything stores it: the token and signing key must
- * have the server's formats and the times must be real and in order. Throws on any mismatch.
- */
-export function parseSessionResponse(body: unknown): SessionResponse {
-  const value = (body ?? {}) as Partial<Record<keyof SessionResponse, unknown>>
-  const { token, signingKey, expiresAt, serverTime } = value
-  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{20,100}$/.test(token)) {
-    throw new Error('token missing or malformed')
-  }
-  if (typeof signingKey !== 'string' || !/^[0-9a-f]{64}$/.test(signingKey)) {
-    throw new Error('signingKey missing or malformed')
-  }
-  if (typeof expiresAt !== 'string' || typeof serverTime !== 'string') {
-    throw new Error('expiresAt and serverTime must be ISO dates')
-  }
-  if (!(Date.parse(expiresAt) > Date.parse(serverTime))) {
-    throw new Error('expiresAt must be a date after serverTime')
-  }
-  return { token, signingKey, expiresAt, serverTime }
+function fieldOf(value: unknown, kind: FieldKind, where: string): unknown {
+  const ok =
+    kind === 'number'
+      ? typeof value === 'number' && Number.isFinite(value)
+      : kind === 'condition'
+        ? CONDITIONS.includes(value as string)
+        : typeof value === 'string' && (kind === 'text' || /^\d{4}-\d{2}-\d{2}$/.test(value))
+  if (!ok) throw new Error(`${where} is not a valid ${kind}`)
+  return value
 }

@@ -5,7 +5,7 @@ import type {
   CredentialsProvider,
   HttpsClient,
 } from '../security/transport/https-client'
-import { API_ROUTES, parseSessionResponse } from './api-contract'
+import { API_ROUTES, type SessionResponse } from './api-contract'
 
 /** The secure-store item that holds the session (token, signing key, expiry), sealed. */
 export const SESSION_ITEM = 'session'
@@ -188,4 +188,26 @@ function signOutFailure(error: AppError): ServerSignOut {
   if (error.code === 'ERR_SESSION_EXPIRED') return { outcome: 'ended' }
   if (status !== undefined) return { outcome: 'refused', status, serverCode }
   return { outcome: 'unreachable' }
+}
+
+/**
+ * Checks a `POST /v1/session` answer before anything stores it: the token and signing key must
+ * have the server's formats and the times must be real and in order. Throws on any mismatch.
+ */
+export function parseSessionResponse(body: unknown): SessionResponse {
+  const value = (body ?? {}) as Partial<Record<keyof SessionResponse, unknown>>
+  const { token, signingKey, expiresAt, serverTime } = value
+  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{20,100}$/.test(token)) {
+    throw new Error('token missing or malformed')
+  }
+  if (typeof signingKey !== 'string' || !/^[0-9a-f]{64}$/.test(signingKey)) {
+    throw new Error('signingKey missing or malformed')
+  }
+  if (typeof expiresAt !== 'string' || typeof serverTime !== 'string') {
+    throw new Error('expiresAt and serverTime must be ISO dates')
+  }
+  if (!(Date.parse(expiresAt) > Date.parse(serverTime))) {
+    throw new Error('expiresAt must be a date after serverTime')
+  }
+  return { token, signingKey, expiresAt, serverTime }
 }
