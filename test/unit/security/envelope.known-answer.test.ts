@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto'
-import { AppError, type AppErrorCode } from '../../../src/security/app-error'
+import type { AppErrorCode } from '../../../src/security/app-error'
 import {
   deriveKeys,
   open,
@@ -7,6 +7,7 @@ import {
   seal,
   type EnvelopeKeys,
 } from '../../../src/security/secure-storage/envelope'
+import { codeOf } from './error-code'
 
 // STORAGE: known answers. Every envelope below was written by the original (pre-optimisation)
 // envelope.ts with the key, IV, name and expiry shown. Any later version must write exactly the
@@ -75,16 +76,6 @@ const KNOWN: Array<
     'v1.5e1f00d2.1764147600000.teofVIm+8yhdksf8MWab0A==.3dws41BY/4bwxf0Ps5pkjbRlE21WvmGwHlC96x5b8EXj1SZNXHjSAGawq+Tua1ZDJkwtlrQSRbzSeaM/vIePQ9FC/nwln0FpNgB+sICqhmVz9r9yec1RWuhl7nViGJ16fDJ4U5VQHvGGhriRKUFoC3mASHLdVvI7Fff/At1HMZL6FAd8v1LMLf6RgY953yKKTQhe2aiG60F9a75Ukla8+k4+3hX3byJohZqfd535ie4DEAIPC+Mx6BZMiwYQnmRJAOZAOmvOgEnzYNfZ834zPFJG/y1Z57sNhU08YrIq6/yrNfw6hY47QUNOd7wMrGT5lpq+1jVmENUVSM2jfPwFVUS1g5o88snnEhP5KlhRD1AH+2yp5c5mAN2rlCGDF1iC/Gr71vgqHH/w+gkhA25qd7f+Z05hE0ANWDP4azzKZVFVHZXXhf9N+oKfZzeMytNP6GwZfqEdy8Hj9KJ485h98jTbpaX/6WY1fNogZI86lnIrnns6QWUXmqZba+nICzhhX7A/EmyonSzUCe3Vv7JSn9rFG6jsd5wJz3muUXkbLF6N5mU3iIVYH/exP2JemSfpyaWhs7qeyGIpJF42kDm/YHVC4SY8v3OkV1qnstUnpzpgVjbcmFJZJ1AAmTYRMeAODw93aMUTZd8xcHs8TyxXPaK5N+n/Itk32H99c7gO/Vx5AUjeG98fxDnHli/ljm5/0Cz8PPnWKq4rDMaMJ1nSE5J5QPyqiIYnyCC297Bz0csxJyX1eaVnt+IhckRrIIUKyw4pLL2Y5amqh4Vrmy/PVJEbjoO01FK+U8FmpwX9OpTTDZh0LGLhEmiYfRoYDCJNVpJJo1zkZ27FAAOSJsf+raCSjYBfn5+F4Im50OJhq0oGmk3i7BTjIoDtqUII+tnkkXNnHnFqk0FxhdqKBjYw4pqAVJ4ddjsTicWelnSgGJVlLTgFOtvUYX3d/5sSO7pNIu5u5+tiqhgwMMXvTuVZumncMTBs/uV5vfjiH57AWu9h+K7r+1FCEiZ7zes4jvWL+8+8DLINaypCnn7DNLtg4esTnhmChf5fOM2TvVLen8wBzR3dunamsAgdLAO8DnDRXzBdSCkCrQKFV3bQix+GhDAHasjfv6qr7JYNysKGVbPIu6AqcoWA/fMeaFK1wQpZ614irh9hN4h2k8IxuwYymuAKMMi+e5xMy1HKyf5Z+w6BF+B2xyVImo088sk/3STRC118vFTcDFGrCY/cJK27C5SDFcheoh1/JIY2+WkRx6IcfM3rbnFxHriJ+M7HNih8RfiBGrgikCGvy5o2VqRzjzG5CyNtfriUkriJx24E4GlXcup/8E31MO7OoNB7P85rfPYr2UxGJiUTuHTxDxefsisN2H8t8CxPiM/F8cbpxS4=.22ff8faba5bd4a05112745354e512758578ac3ecbef151c7467fa33997384f96',
   ],
 ]
-
-function codeOf(run: () => unknown): AppErrorCode | 'no error' {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof AppError) return error.code
-    throw error
-  }
-  return 'no error'
-}
 
 /** The same two keys, derived by Node's OpenSSL: a standard implementation to check against. */
 const NODE_KEYS = (() => {

@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import CryptoJS from 'crypto-js/core'
-import { AppError, type AppErrorCode } from '../../../src/security/app-error'
+import type { AppErrorCode } from '../../../src/security/app-error'
 import {
   deriveKeys,
   open,
   seal,
   type EnvelopeKeys,
 } from '../../../src/security/secure-storage/envelope'
+import { codeOf } from './error-code'
 
 // STORAGE: the sealed envelope, with real AES and HMAC and a frozen clock.
 const NOW = Date.UTC(2026, 10, 26, 8, 0, 0)
@@ -18,16 +19,6 @@ const sealAt = (value: string, k: EnvelopeKeys = keys, name = 'session') =>
   seal(value, k, { name, expiresAt: NOW + HOUR, iv: new Uint8Array(randomBytes(16)) })
 const openNow = (envelope: unknown, k: EnvelopeKeys = keys, name = 'session', now = NOW) =>
   open(envelope, k, { name, now })
-
-function codeOf(run: () => unknown): AppErrorCode | 'no error' {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof AppError) return error.code
-    throw error
-  }
-  return 'no error'
-}
 
 describe('round trips', () => {
   test.each([

@@ -1,0 +1,12 @@
+import { AppError, type AppErrorCode } from '../../../src/security/app-error'
+
+/** The AppError code `run` throws, or 'no error'. Anything that is not an AppError is rethrown. */
+export function codeOf(run: () => unknown): AppErrorCode | 'no error' {
+  try {
+    run()
+  } catch (error) {
+    if (error instanceof AppError) return error.code
+    throw error
+  }
+  return 'no error'
+}
