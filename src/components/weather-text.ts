@@ -52,12 +52,25 @@ export function shortDate(date: string): string {
   return `${Number(month)}/${Number(day)}`
 }
 
-/** '更新于 14:05' in the device's time zone; '更新时间未知' for an unparsable time. */
+/** '更新于 14:05', '更新于 9:05' in the device's time zone; '更新时间未知' for an unparsable time. */
 export function updatedAtLabel(iso: string): string {
   const at = new Date(iso)
   if (Number.isNaN(at.getTime())) return '更新时间未知'
-  const pad = (n: number) => String(n).padStart(2, '0')
-  return `更新于 ${pad(at.getHours())}:${pad(at.getMinutes())}`
+  return `更新于 ${clockTime(at)}`
+}
+
+/**
+ * '12月1日 9:05' in the device's time zone: Chinese date order without leading zeros, and a
+ * no-break space so the line never breaks inside the value.
+ */
+export function dateTimeLabel(ms: number): string {
+  const at = new Date(ms)
+  return `${at.getMonth() + 1}月${at.getDate()}日\u00a0${clockTime(at)}`
+}
+
+/** '9:05', '14:05': hours as they are said, minutes always two digits. */
+function clockTime(at: Date): string {
+  return `${at.getHours()}:${String(at.getMinutes()).padStart(2, '0')}`
 }
 
 export function sourceLabel(source: 'local' | 'server'): string {

@@ -5,6 +5,7 @@ import {
   sourceLabel,
   temperatureLabel,
   updatedAtLabel,
+  dateTimeLabel,
   windLabel,
 } from '../../src/components/weather-text'
 import type { Condition } from '../../src/services/api-contract'
@@ -45,5 +46,14 @@ test.each([
 test('short date and update time (device zone: Asia/Shanghai under jest)', () => {
   expect(shortDate('2026-01-05')).toBe('1/5')
   expect(updatedAtLabel('2026-11-25T06:05:00Z')).toBe('更新于 14:05')
+  expect(updatedAtLabel('2026-11-25T01:05:00Z')).toBe('更新于 9:05')
   expect(updatedAtLabel('not a date')).toBe('更新时间未知')
+})
+
+test('dateTimeLabel: Chinese date without leading zeros, never broken inside the value', () => {
+  // 2026-11-30T16:34Z is 12月1日 0:34 in China (the tests run in Asia/Shanghai).
+  expect(dateTimeLabel(Date.parse('2026-11-30T16:34:00Z'))).toBe('12月1日\u00a00:34')
+  expect(dateTimeLabel(Date.parse('2026-03-05T01:05:00Z'))).toBe('3月5日\u00a09:05')
+  expect(dateTimeLabel(Date.parse('2026-10-15T12:45:00Z'))).toBe('10月15日\u00a020:45')
+  expect(dateTimeLabel(Date.parse('2026-10-15T12:45:00Z'))).not.toMatch(/[ \t\n]/)
 })

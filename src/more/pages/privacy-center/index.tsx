@@ -2,6 +2,7 @@ import { Text, View } from '@tarojs/components'
 import type { AppError } from '../../../security/app-error'
 import { useSession, type SessionView } from '../../../services/hooks/use-session'
 import type { ServerSignOut } from '../../../services/session'
+import { dateTimeLabel } from '../../../components/weather-text'
 import './index.css'
 
 /**
@@ -43,7 +44,7 @@ function SessionCard(props: { view: SessionView; onSignIn: () => void; onSignOut
       return (
         <View>
           <Text id='privacy-session-status' className='privacy-center__text'>
-            {`已登录，本次登录有效期至 ${timeLabel(view.expiresAt)}。登录凭证已加密保存在本机，到期后自动失效。`}
+            {`已登录，本次登录有效期至 ${dateTimeLabel(view.expiresAt)}。登录凭证已加密保存在本机，到期后自动失效。`}
           </Text>
           <View id='privacy-sign-out' className='button-secondary' onClick={props.onSignOut}>
             退出登录
@@ -114,10 +115,4 @@ function errorText(error: AppError): string {
     default:
       return `登录失败，请稍后重试。（${code}）`
   }
-}
-
-function timeLabel(ms: number): string {
-  const date = new Date(ms)
-  const pad = (n: number) => String(n).padStart(2, '0')
-  return `${pad(date.getMonth() + 1)}月${pad(date.getDate())}日 ${pad(date.getHours())}:${pad(date.getMinutes())}`
 }
