@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { launchBrowser, openPhonePage, screenshot } from './support/browser'
 import { startTestServer, type TestServer } from '../server/test/test-server'
 
@@ -79,6 +79,128 @@ test('the privacy links and the routed placeholder pages render', async () => {
     await page.locator('.placeholder__title:visible', { hasText: title }).waitFor()
     expectSaved(await screenshot(page, `page-${route}`))
   }
+
+  expect(problems).toEqual([])
+  await page.context().close()
+})
+
+/** The app's background colour (app.config.ts window.backgroundColor), as the browser reports it. */
+const APP_BACKGROUND = 'rgb(238, 243, 250)'
+
+/**
+ * Taro's H5 title bar (app.config.ts turns it on, app.css styles it): waits until it shows
+ * `title`, then checks which button it offers: back (a page opened from another), home (a page
+ * opened by its URL) or none (home). Also checks the page under it: the app's background, and a
+ * document that fits the screen (sideways and below).
+ */
+async function expectTitleBar(page: Page, title: string, button: 'back' | 'home' | 'none') {
+  const bar = page.locator('#taro-navigation-bar')
+  await bar.locator('.taro-navigation-bar-title', { hasText: new RegExp(`^${title}$`) }).waitFor()
+  await expect(bar.isVisible()).resolves.toBe(true)
+  await expect(page.title()).resolves.toBe(title)
+  await expect(bar.locator('.taro-navigation-bar-back').isVisible()).resolves.toBe(
+    button === 'back',
+  )
+  await expect(bar.locator('.taro-navigation-bar-home').isVisible()).resolves.toBe(
+    button === 'home',
+  )
+  // The page has slid in (the router animates it from the right) and fits the phone's width;
+  // a page that never fits fails here.
+  const settled = () =>
+    document.documentElement.scrollWidth <= window.innerWidth &&
+    document.getAnimations().every((animation) => animation.playState !== 'running')
+  await page.waitForFunction(settled, undefined, { timeout: 5_000 })
+  // The page showing (earlier ones stay in the DOM, hidden) and the body around it.
+  const look = await page.evaluate(() => {
+    const shown = [...document.querySelectorAll('.taro_page')].filter(
+      (element) => element.getBoundingClientRect().height > 0,
+    )
+    return {
+      pages: [...new Set(shown.map((element) => getComputedStyle(element).backgroundColor))],
+      body: getComputedStyle(document.body).backgroundColor,
+      // The bar and the page fill the screen exactly: the page scrolls, not the document.
+      sideways: document.documentElement.scrollWidth - window.innerWidth,
+      below: document.documentElement.scrollHeight - window.innerHeight,
+    }
+  })
+  expect(look).toEqual({ pages: [APP_BACKGROUND], body: APP_BACKGROUND, sideways: 0, below: 0 })
+}
+
+/** Opens `hash` in a fresh load of the app, as a link from elsewhere would (no page to go back to). */
+async function openByUrl(page: Page, hash: string) {
+  await page.goto('about:blank')
+  await page.goto(`${server.url}/${hash}`)
+}
+
+/** Home, showing its weather and its title alone; the address says home too. */
+async function expectHome(page: Page) {
+  await page.getByText('未来 5 天').waitFor()
+  await expectTitleBar(page, '安心天气', 'none')
+  expect(page.url()).toMatch(/\/#\/pages\/home\/index$/)
+}
+
+test("every page has a title bar and a way back home that is not the browser's Back", async () => {
+  const { page, problems } = await openPhonePage(browser)
+  const bar = page.locator('#taro-navigation-bar')
+  await page.goto(server.url)
+  await expectHome(page)
+
+  // Pages opened from home: the bar's back button returns to it.
+  await page.locator('#home-city').click()
+  await page.locator('#city-search input').waitFor()
+  await expectTitleBar(page, '选择城市', 'back')
+  await bar.locator('.taro-navigation-bar-back').click()
+  await expectHome(page)
+
+  await page.locator('#home-privacy-policy').click()
+  await page.getByText('此页面将在后续版本中完善（POLICY）').waitFor()
+  await expectTitleBar(page, '隐私政策', 'back')
+  expectSaved(await screenshot(page, 'title-bar-privacy-policy'))
+  await bar.locator('.taro-navigation-bar-back').click()
+  await expectHome(page)
+
+  await page.locator('#home-privacy-center').click()
+  await page.locator('#privacy-session-status', { hasText: '未登录' }).waitFor()
+  await expectTitleBar(page, '隐私中心', 'back')
+  await bar.locator('.taro-navigation-bar-back').click()
+  await expectHome(page)
+
+  // Pages opened by their URL have nothing to go back to: the bar's home button opens home.
+  for (const [route, title] of [
+    ['consent', '隐私保护指引'],
+    ['maintenance', '系统维护中'],
+  ]) {
+    await openByUrl(page, `#/pages/${route}/index`)
+    await page.locator('.placeholder__title', { hasText: title }).waitFor()
+    await expectTitleBar(page, title, 'home')
+    if (route === 'maintenance') expectSaved(await screenshot(page, 'title-bar-maintenance'))
+    await bar.locator('.taro-navigation-bar-home').click()
+    await expectHome(page)
+  }
+
+  // The subpackage's pages too.
+  await openByUrl(page, '#/more/pages/privacy-center/index')
+  await page.locator('#privacy-session-status', { hasText: '未登录' }).waitFor()
+  await expectTitleBar(page, '隐私中心', 'home')
+
+  expect(problems).toEqual([])
+  await page.context().close()
+})
+
+test('an unknown route opens home, whether the app is starting or already open', async () => {
+  const { page, problems } = await openPhonePage(browser)
+
+  await openByUrl(page, '#/no/such/page')
+  await expectHome(page)
+
+  // Already open, on another page: a mistyped address replaces it with home.
+  await page.locator('#home-privacy-policy').click()
+  await expectTitleBar(page, '隐私政策', 'back')
+  await page.goto(`${server.url}/#/more/pages/no-such-page/index?x=1`)
+  await expectHome(page)
+  // Home is the only page left: nothing stale to go back to through the bar.
+  const onlyOnePage = () => document.querySelectorAll('.taro_page').length === 1
+  await page.waitForFunction(onlyOnePage, undefined, { timeout: 5_000 })
 
   expect(problems).toEqual([])
   await page.context().close()

@@ -24,5 +24,8 @@ export default defineAppConfig({
     navigationBarTitleText: '安心天气',
     navigationBarTextStyle: 'white',
     backgroundColor: '#eef3fa',
+    // WeChat's default, written out for the web build: Taro's H5 router shows its own title bar
+    // (title, back or home button) only when this says 'default' (src/app.css styles it).
+    navigationStyle: 'default',
   },
 })

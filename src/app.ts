@@ -1,4 +1,4 @@
-import { useLaunch } from '@tarojs/taro'
+import Taro, { useLaunch } from '@tarojs/taro'
 import { createElement, type PropsWithChildren } from 'react'
 import { isAppError } from './security/app-error'
 import { apiClient } from './services/api-client'
@@ -17,6 +17,14 @@ const weatherProvider = createServerWeatherProvider({ client: apiClient, apiOrig
 // still loading: the home page's own request shares this answer (server-weather-provider.ts) and
 // shows its error if it fails, so nothing is handled here. The request carries the city id only.
 void weatherProvider.getWeather({ cityId: loadSelectedCity().id }).catch(() => undefined)
+
+// An unknown page (an old link, a mistyped URL) opens home. WeChat and Taro's H5 router call this
+// listener at once; WeChat needs the redirect made inside the call, which usePageNotFound (run a
+// tick later) would miss. The `?.`: a WeChat older than base library 2.1.2 has no such listener.
+// Should home fail to open too, WeChat shows its own "page not found".
+Taro.onPageNotFound?.(() => {
+  Taro.reLaunch({ url: '/pages/home/index' }).catch(() => undefined)
+})
 
 // app.ts rather than app.tsx, as in Taro's template; createElement is JSX without the syntax.
 function App({ children }: PropsWithChildren) {
