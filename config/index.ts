@@ -69,7 +69,19 @@ export default defineConfig<'webpack5'>(async (merge) => {
         filename: 'css/[name].[contenthash:8].css',
         chunkFilename: 'css/[name].[contenthash:8].css',
       },
-      devServer: { host: '127.0.0.1', port: 10086 },
+      // The watch build (`npm run dev:h5`, `npm start`) writes dist-h5/ to disk for the reference
+      // server to serve on the API's own https origin: one URL where everything works, under the
+      // server's real Content-Security-Policy. The dev server's own page is not that URL, so it
+      // injects no live-reload client (its socket would be another origin): reload by hand.
+      devServer: {
+        host: '127.0.0.1',
+        port: 10086,
+        devMiddleware: { writeToDisk: true },
+        hot: false,
+        liveReload: false,
+        client: false,
+        open: false,
+      },
       postcss: {
         autoprefixer: { enable: true, config: {} },
         cssModules: { enable: false },
