@@ -77,11 +77,11 @@ async function settle(name, state) {
   }
   const allReady = Object.values(services).every((s) => s.state === 'ready')
   if (allReady && (!bannerShown || was === 'failed')) {
+    bannerShown = true // set before waiting: other services may settle meanwhile
     // Printed once the page itself answers, not merely when the processes say they are up.
     for (let attempt = 0; attempt < 30 && !(await answers(URL)); attempt++) {
       await new Promise((done) => setTimeout(done, 1000))
     }
-    bannerShown = true
     banner()
   }
 }

@@ -1,0 +1,116 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Browser } from 'playwright-core'
+import { launchBrowser, openPhonePage } from './support/browser'
+
+// A newcomer's first minutes, as README.md tells them: `npm start` in a clean clone, then the
+// one URL it prints, used for everything. The clone is of HEAD (committed files only); its
+// `npm install` is a link to this checkout's node_modules. The journey fails on any console
+// error, CSP violation, failed request or 4xx/5xx answer (openPhonePage records them).
+
+const repo = resolve(__dirname, '..')
+const clone = mkdtempSync(join(tmpdir(), 'anxin-clone-'))
+let start: ChildProcess | undefined
+let browser: Browser | undefined
+const output: string[] = []
+let url = ''
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => done(port))
+    })
+  })
+}
+
+beforeAll(async () => {
+  execFileSync('git', ['clone', '--quiet', repo, clone])
+  symlinkSync(join(repo, 'node_modules'), join(clone, 'node_modules'), 'dir')
+  const port = await freePort()
+  // What the README says to run, in the clone (npm start = node scripts/start.mjs).
+  start = spawn(process.execPath, ['scripts/start.mjs'], {
+    cwd: clone,
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: '', START_VERBOSE: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  await new Promise<void>((ready, fail) => {
+    let pending = ''
+    const onData = (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split('\n')
+      pending = lines.pop() ?? ''
+      output.push(...lines)
+      if (output.some((line) => line.includes('安心天气 is running.'))) ready()
+    }
+    start?.stdout?.on('data', onData)
+    start?.stderr?.on('data', onData)
+    start?.on('exit', (code) =>
+      fail(new Error(`npm start exited (${code}):\n${output.join('\n')}`)),
+    )
+  })
+  // Whatever follows the banner within a moment is part of a clean start's output too.
+  await new Promise((settle) => setTimeout(settle, 2000))
+  url = /Open in a browser\s+(https:\/\/\S+)/.exec(output.join('\n'))?.[1] ?? ''
+  browser = await launchBrowser()
+}, 300_000)
+
+afterAll(async () => {
+  await browser?.close()
+  if (start && start.exitCode === null) {
+    const exited = new Promise((done) => start?.once('exit', done))
+    start.kill('SIGINT') // Ctrl+C
+    await exited
+  }
+  rmSync(clone, { recursive: true, force: true })
+}, 30_000)
+
+test('npm start: one line per service, the banner once, and nothing else on a clean start', () => {
+  const lines = output.filter((line) => line.trim() !== '')
+  expect(lines).toEqual(
+    expect.arrayContaining([
+      '✓ WeChat build (dist/) ready',
+      '✓ web build (dist-h5/) ready',
+      expect.stringMatching(/^✓ reference server \(https:\/\/127\.0\.0\.1:\d+\/\) ready$/),
+    ]),
+  )
+  expect(lines.filter((line) => line.includes('安心天气 is running.'))).toHaveLength(1)
+  expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/)
+  expect(lines.length).toBeLessThanOrEqual(25)
+  expect(lines.join('\n')).not.toMatch(/Webpack|█|\{"level"/)
+})
+
+test('the printed URL works end to end: weather, sign in and out, every page and back', async () => {
+  const { page, problems } = await openPhonePage(browser as Browser)
+  const bar = page.locator('#taro-navigation-bar')
+  await page.goto(url)
+  await page.getByText('未来 5 天').waitFor()
+  await page.getByText('数据来源：安心天气服务').waitFor()
+
+  await page.locator('#home-privacy-center').click()
+  await page.locator('#privacy-session-status', { hasText: '未登录' }).waitFor()
+  await page.locator('#privacy-sign-in').click()
+  await page.locator('#privacy-session-status', { hasText: '已登录' }).waitFor()
+  await page.locator('#privacy-sign-out').click()
+  await page.locator('#privacy-session-status', { hasText: '已退出登录' }).waitFor()
+  await bar.locator('.taro-navigation-bar-back').click()
+  await page.locator('#home-privacy-policy').waitFor()
+
+  await page.locator('#home-privacy-policy').click()
+  await bar.locator('.taro-navigation-bar-title', { hasText: '隐私政策' }).waitFor()
+  await bar.locator('.taro-navigation-bar-back').click()
+  await page.locator('#home-city').click()
+  await page.locator('#city-search input').waitFor()
+  await bar.locator('.taro-navigation-bar-back').click()
+  await page.getByText('未来 5 天').waitFor()
+
+  for (const hash of ['#/pages/consent/index', '#/pages/maintenance/index']) {
+    await page.goto('about:blank')
+    await page.goto(`${url}${hash}`)
+    await bar.locator('.taro-navigation-bar-home').click()
+    await page.getByText('未来 5 天').waitFor()
+  }
+  expect(problems).toEqual([])
+})
