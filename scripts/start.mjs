@@ -49,6 +49,7 @@ const services = {
 }
 const children = []
 let bannerShown = false
+let serverStarted = false
 
 function banner() {
   console.log(`
@@ -72,17 +73,26 @@ async function settle(name, state) {
   service.state = state
   if (state === 'ready' && was !== 'ready') console.log(`✓ ${service.label} ready`)
   if (state === 'failed' && was !== 'failed') console.log(`✗ ${service.label} failed (above)`)
-  if (name === 'h5' && state === 'ready' && !children.some((c) => c.name === 'server')) {
+  if (name === 'h5' && state === 'ready' && !serverStarted) {
+    serverStarted = true
+    // The server looks for the web build when it starts: wait until the watch has written it.
+    const index = join(root, 'dist-h5', 'index.html')
+    for (let waited = 0; !existsSync(index) && waited < 60_000; waited += 500) {
+      await new Promise((done) => setTimeout(done, 500))
+    }
     startServer()
   }
   const allReady = Object.values(services).every((s) => s.state === 'ready')
   if (allReady && (!bannerShown || was === 'failed')) {
     bannerShown = true // set before waiting: other services may settle meanwhile
     // Printed once the page itself answers, not merely when the processes say they are up.
-    for (let attempt = 0; attempt < 30 && !(await answers(URL)); attempt++) {
+    let answered = false
+    for (let attempt = 0; attempt < 30 && !(answered = await answers(URL)); attempt++) {
       await new Promise((done) => setTimeout(done, 1000))
     }
-    banner()
+    if (answered) banner()
+    else
+      console.error(`✗ ${URL} does not answer: START_VERBOSE=1 npm start shows what the tools say.`)
   }
 }
 
