@@ -32,9 +32,13 @@ beforeAll(async () => {
   symlinkSync(join(repo, 'node_modules'), join(clone, 'node_modules'), 'dir')
   const port = await freePort()
   // What the README says to run, in the clone (npm start = node scripts/start.mjs).
+  // A newcomer's shell: no LOG_LEVEL or START_VERBOSE of ours.
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) }
+  delete env.LOG_LEVEL
+  delete env.START_VERBOSE
   start = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: clone,
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: '', START_VERBOSE: '' },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   await new Promise<void>((ready, fail) => {
@@ -86,7 +90,15 @@ test('the printed URL works end to end: weather, sign in and out, every page and
   const { page, problems } = await openPhonePage(browser as Browser)
   const bar = page.locator('#taro-navigation-bar')
   await page.goto(url)
-  await page.getByText('未来 5 天').waitFor()
+  await page
+    .getByText('未来 5 天')
+    .waitFor()
+    .catch(async (error: unknown) => {
+      const shown = await page.evaluate(() => document.body.innerText)
+      throw new Error(
+        `home never showed the weather: ${String(error)}\n${problems.join('\n')}\n${shown}`,
+      )
+    })
   await page.getByText('数据来源：安心天气服务').waitFor()
 
   await page.locator('#home-privacy-center').click()

@@ -139,7 +139,7 @@ function run(name, command, args, env = {}) {
 function startServer() {
   // Request logs stay off unless LOG_LEVEL asks for them (LOG_LEVEL=info shows every request).
   run('server', process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
   })
 }
 
