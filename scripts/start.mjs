@@ -97,10 +97,11 @@ async function settle(name, state) {
 }
 
 function run(name, command, args, env = {}) {
-  const child = spawn(command, args, {
-    cwd: root,
-    env: { ...process.env, FORCE_COLOR: '0', ...env },
-  })
+  const childEnv = { ...process.env, FORCE_COLOR: '0', ...env }
+  // Taro picks the watch builds' mode (development) itself; a NODE_ENV left in the shell (a test
+  // runner sets `test`) would give them the production config instead.
+  delete childEnv.NODE_ENV
+  const child = spawn(command, args, { cwd: root, env: childEnv })
   children.push({ name, child })
   let failing = false
   const onLine = (raw) => {
