@@ -2,6 +2,7 @@ import { Text, View } from '@tarojs/components'
 import type { AppError } from '../../../security/app-error'
 import { useSession, type SessionView } from '../../../services/hooks/use-session'
 import type { ServerSignOut } from '../../../services/session'
+import { requestFailureText } from '../../../components/request-failure-text'
 import { dateTimeLabel } from '../../../components/weather-text'
 import './index.css'
 
@@ -94,25 +95,18 @@ function signedOutText(server: ServerSignOut | undefined): string {
   }
 }
 
+/** Sign-in failures the device causes get their own words; request failures say which side. */
 function errorText(error: AppError): string {
-  const { code } = error
-  switch (code) {
-    case 'ERR_NETWORK':
-    case 'ERR_TIMEOUT':
-      return '网络连接失败，请检查网络后重试。'
+  switch (error.code) {
     case 'ERR_LOGIN_FAILED':
       return '微信登录失败，请稍后重试。'
-    case 'ERR_SERVER':
-    case 'ERR_RATE_LIMITED':
-      return '服务暂时繁忙，请稍后重试。'
-    case 'ERR_REQUEST_REJECTED':
-      // The server answered and said no: not a network problem, so say so, with its reason.
-      return `服务器拒绝了登录请求（${error.details.serverCode ?? `HTTP ${error.details.status}`}），请稍后重试。`
     case 'ERR_STORAGE_QUOTA':
       return '手机存储空间不足，无法保存登录状态。请清理空间后重试。'
     case 'ERR_NO_SECURE_RANDOM':
       return '当前微信版本过低，无法安全保存登录状态。请升级微信后重试。'
+    case 'ERR_STORAGE_FAILED':
+      return `登录失败，请稍后重试。（${error.code}）`
     default:
-      return `登录失败，请稍后重试。（${code}）`
+      return `登录失败：${requestFailureText(error)}`
   }
 }
