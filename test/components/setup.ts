@@ -1,5 +1,6 @@
-// Order matters (see ../shared/toolchain.md): Taro first, then React's H5 component config,
-// else Taro hooks throw "React.useContext is not a function".
+// Order matters: Taro first (importing it later hits a circular import that throws "reading
+// 'history'"), then React's H5 component config, else Taro hooks throw "React.useContext is not
+// a function".
 import '@tarojs/taro'
 import React from 'react'
 import ReactDOM from 'react-dom'
