@@ -1,5 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import {
+  appendFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -126,3 +133,25 @@ test('the printed URL works end to end: weather, sign in and out, every page and
   }
   expect(problems).toEqual([])
 })
+
+test('a build error is shown in full, and the banner comes back once it is fixed', async () => {
+  const page = join(clone, 'src', 'pages', 'consent', 'index.tsx')
+  const original = readFileSync(page, 'utf8')
+  const seen = output.length
+  const until = async (what: (lines: string[]) => boolean, label: string) => {
+    for (let waited = 0; !what(output.slice(seen)); waited += 500) {
+      if (waited > 90_000)
+        throw new Error(`${label} did not show:\n${output.slice(seen).join('\n')}`)
+      await new Promise((tick) => setTimeout(tick, 500))
+    }
+  }
+  appendFileSync(page, '\nexport default function (\n')
+  await until(
+    (lines) =>
+      lines.some((line) => /SyntaxError: .*consent[\\/]index\.tsx: Unexpected token/.test(line)) &&
+      lines.some((line) => line.startsWith('✗ web build (dist-h5/) failed')),
+    'the error',
+  )
+  writeFileSync(page, original)
+  await until((lines) => lines.some((line) => line.includes('安心天气 is running.')), 'the banner')
+}, 200_000)

@@ -113,13 +113,17 @@ function run(name, command, args, env = {}) {
       else if (!VERBOSE) console.log(`[server] ${line}`) // the server prints only what matters
       return
     }
+    // A compilation ends in success or in failure; an error's lines are shown in full until the
+    // next success, which also brings the banner back.
+    if (BUILT.test(line)) {
+      failing = false
+      settle(name, 'ready')
+      return
+    }
     if (FAILED.test(line)) failing = true
     if (failing && !VERBOSE) console.log(`[${name}] ${line}`)
-    if (BUILT.test(line) && !failing) settle(name, 'ready')
-    if (/^\s*(✖|×)|Failed to compile|编译失败/.test(line) || (failing && BUILT.test(line))) {
-      // A failed compilation ends here; the next successful one starts clean.
+    if (failing && /^\s*(✖|×)|Failed to compile|编译失败|→ Watching/.test(line)) {
       settle(name, 'failed')
-      failing = false
     }
   }
   let pending = ''
