@@ -458,9 +458,6 @@ export const CITIES: readonly City[] = [
   },
 ]
 
-/** The city shown before the user has chosen one. */
-export const DEFAULT_CITY_ID = 'beijing'
-
 export function findCity(id: string): City | undefined {
   return CITIES.find((city) => city.id === id)
 }

@@ -1,4 +1,5 @@
 import Taro from '@tarojs/taro'
+import { findCity } from '../../src/services/city-list'
 import {
   DEFAULT_CITY,
   loadSelectedCity,
@@ -12,6 +13,14 @@ afterEach(() => jest.restoreAllMocks())
 
 const HARBIN = { id: 'harbin', name: '哈尔滨', province: '黑龙江' }
 const XIAN = { id: 'xian', name: '西安', province: '陕西' }
+
+test('the default city is a city of the list, with the same names', () => {
+  const listed = findCity(DEFAULT_CITY.id)
+  expect(listed && { id: listed.id, name: listed.name, province: listed.province }).toEqual(
+    DEFAULT_CITY,
+  )
+  expect(DEFAULT_CITY.name).toBe('北京')
+})
 
 test('defaults to Beijing, then remembers a saved city: its id and names, nothing else', () => {
   expect(loadSelectedCity()).toEqual(DEFAULT_CITY)
