@@ -2,21 +2,47 @@ import Taro, { useLaunch } from '@tarojs/taro'
 import { createElement, type PropsWithChildren } from 'react'
 import { isAppError } from './security/app-error'
 import { apiClient } from './services/api-client'
+import { consent } from './services/app-consent'
 import { loadSelectedCity } from './services/city-preference'
 import { secureStore } from './services/device-store'
 import { createServerWeatherProvider } from './services/server-weather-provider'
 import { emitSecurityEvent } from './services/security-events'
 import { API_ORIGIN } from './services/settings'
 import { WeatherProviderContext } from './services/weather-context'
+import { installPrivacyListener } from './services/wechat-privacy'
 import './app.css'
 
-// One weather source for every page: the API server (the reference server in development).
-const weatherProvider = createServerWeatherProvider({ client: apiClient, apiOrigin: API_ORIGIN })
+/** Device storage key of the last good weather per city (public data, kept in clear). */
+const WEATHER_CACHE_KEY = 'weather.lastGood'
+
+// One weather source for every page: the API server (the reference server in development), with
+// the last good answer per city kept on the device for when the server cannot be reached.
+const weatherProvider = createServerWeatherProvider({
+  client: apiClient,
+  apiOrigin: API_ORIGIN,
+  cache: {
+    read: () => {
+      try {
+        return JSON.parse(Taro.getStorageSync(WEATHER_CACHE_KEY) || '{}')
+      } catch {
+        return undefined
+      }
+    },
+    write: (value) => {
+      Taro.setStorage({ key: WEATHER_CACHE_KEY, data: JSON.stringify(value) }).catch(() => undefined)
+    },
+  },
+})
 
 // Ask for the remembered city's weather as soon as the app's code runs, while the first page is
 // still loading: the home page's own request shares this answer (server-weather-provider.ts) and
 // shows its error if it fails, so nothing is handled here. The request carries the city id only.
 void weatherProvider.getWeather({ cityId: loadSelectedCity().id }).catch(() => undefined)
+
+// CONSENT: WeChat's privacy requests get their one app-level listener before any page runs, and
+// the consent record is read while the first page loads (home asks when there is none).
+installPrivacyListener()
+void consent.load()
 
 // An unknown page (an old link, a mistyped URL) opens home. WeChat and Taro's H5 router call this
 // listener at once; WeChat needs the redirect made inside the call, which usePageNotFound (run a

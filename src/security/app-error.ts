@@ -47,6 +47,16 @@ export type AppErrorCode =
   | 'ERR_SESSION_EXPIRED'
   /** WeChat could not hand out a login code (`wx.login` failed). */
   | 'ERR_LOGIN_FAILED'
+  /** The user has not agreed to the use this needs (services/consent.ts): nothing was done. */
+  | 'ERR_CONSENT_REQUIRED'
+  /** Location permission is off (`scope.userFuzzyLocation` false, or the browser's denied). */
+  | 'ERR_LOCATION_DENIED'
+  /** The location could not be had (no signal, the platform failed, a prompt dismissed). */
+  | 'ERR_LOCATION_UNAVAILABLE'
+  /** No location within the time allowed. */
+  | 'ERR_LOCATION_TIMEOUT'
+  /** A location was found, but no city of the list is near enough to stand for it. */
+  | 'ERR_NO_CITY_NEARBY'
 
 /** Facts about a failure that are safe to show, log and report: never bodies or credentials. */
 export interface AppErrorDetails {

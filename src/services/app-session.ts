@@ -1,13 +1,15 @@
 import { apiClient } from './api-client'
+import { API_ROUTES } from './api-contract'
+import { consent } from './app-consent'
 import { secureStore } from './device-store'
 import { loginCode } from './platform-login'
-import { SessionService } from './session'
+import { SessionService, type SessionState } from './session'
 import { API_ORIGIN } from './settings'
 
 /**
  * The app's one session: signs in with a WeChat login code, keeps the credentials sealed in the
  * secure store, and gives the HTTPS client what it needs to sign calls. Only pages that sign in
- * (the privacy center) import it.
+ * (the privacy center) import it. Sign-in needs consent to an account (consent.ts).
  */
 export const session = new SessionService({
   client: apiClient,
@@ -15,4 +17,57 @@ export const session = new SessionService({
   login: loginCode,
   apiOrigin: API_ORIGIN,
   now: () => Date.now(),
+  consented: () => consent.allows('account'),
 })
+
+/** Signs in, then hands the server the consent decision it has not recorded yet. */
+export async function signIn(): Promise<SessionState> {
+  const state = await session.signIn()
+  await syncConsentWithServer()
+  return state
+}
+
+/**
+ * Withdraws consent (PIPL Art. 15): the server records the withdrawal while the session can
+ * still sign the call, the session ends (on the server, best effort) and every sealed item on the
+ * device is wiped. The app goes back to the no-personal-data mode.
+ */
+export async function withdrawConsent(): Promise<void> {
+  await consent.withdraw()
+  await syncConsentWithServer()
+}
+
+// CONSENT with the server: while the user is signed in, every decision is sent
+// (`POST /v1/me/consent`), once; a decision that no longer allows an account ends the session.
+// One sync at a time, in order.
+let syncing: Promise<void> = Promise.resolve()
+
+function syncConsentWithServer(): Promise<void> {
+  syncing = syncing.then(syncOnce, syncOnce)
+  return syncing
+}
+
+async function syncOnce(): Promise<void> {
+  if (!(await session.state()).signedIn) return
+  const decision = consent.unsent()
+  const state = consent.state()
+  if (decision && state && state.status !== 'unknown') {
+    try {
+      await apiClient.call({
+        method: 'POST',
+        url: API_ORIGIN + API_ROUTES.consent,
+        body: decision,
+        signed: true,
+        renewSession: false,
+        parse: () => undefined,
+      })
+      await consent.markSent(state.decidedAt)
+    } catch {
+      // Offline or refused: it stays unsent, and goes with the next change or sign-in.
+    }
+  }
+  if (!consent.allows('account')) await session.signOut()
+}
+
+consent.subscribe(() => void syncConsentWithServer())
+void syncConsentWithServer()

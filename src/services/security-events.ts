@@ -11,6 +11,8 @@ import type { MaintenanceNotice } from '../security/transport/https-client'
 export type SecurityEvent =
   | StorageEvent
   | { type: 'storage.sweep-failed'; code: AppErrorCode }
+  /** The consent record could not be saved: the decision holds until the app is closed. */
+  | { type: 'consent.save-failed' }
   | ({ type: 'maintenance' } & MaintenanceNotice)
 
 const RECENT_LIMIT = 20

@@ -5,6 +5,7 @@ import type {
   CredentialsProvider,
   HttpsClient,
 } from '../security/transport/https-client'
+import { signatureHeaders } from '../security/transport/sign-request'
 import { API_ROUTES, type SessionResponse } from './api-contract'
 
 /** The secure-store item that holds the session (token, signing key, expiry), sealed. */
@@ -30,6 +31,8 @@ export interface SessionServiceOptions {
   login: () => Promise<string>
   apiOrigin: string
   now: () => number
+  /** Whether the user allows an account (consent.ts `allows('account')`); sign-in checks it. */
+  consented?: () => boolean
 }
 
 /**
@@ -44,7 +47,7 @@ export class SessionService implements CredentialsProvider {
   private signingIn: Promise<StoredSession> | undefined
 
   constructor(private readonly options: SessionServiceOptions) {
-    options.client.useCredentials(this)
+    options.client.useCredentials(this, signatureHeaders)
   }
 
   async state(): Promise<SessionState> {
@@ -52,7 +55,10 @@ export class SessionService implements CredentialsProvider {
     return session ? { signedIn: true, expiresAt: session.expiresAt } : { signedIn: false }
   }
 
-  /** Signs in now (a user action, e.g. in the privacy center). */
+  /**
+   * Signs in now (a user action, e.g. in the privacy center). ERR_CONSENT_REQUIRED when the user
+   * has not agreed to an account; else the login's and the client's codes.
+   */
   async signIn(): Promise<SessionState> {
     const session = await this.renew()
     return { signedIn: true, expiresAt: (session as StoredSession).expiresAt }
@@ -131,6 +137,10 @@ export class SessionService implements CredentialsProvider {
   }
 
   private async createSession(): Promise<StoredSession> {
+    // CONSENT: no login code is asked for, and nothing is sent, without consent to an account.
+    if (this.options.consented && !this.options.consented()) {
+      throw new AppError('ERR_CONSENT_REQUIRED', 'signing in needs consent to an account')
+    }
     const code = await this.options.login()
     const started = this.options.now()
     const answer = await this.options.client.call({

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { AppError, type AppErrorCode } from '../../src/security/app-error'
 import { SecureStore } from '../../src/security/secure-storage/secure-store'
 import { HttpsClient, type Credentials } from '../../src/security/transport/https-client'
+import { signatureHeaders } from '../../src/security/transport/sign-request'
 import {
   API_ROUTES,
   type MyDataExport,
@@ -151,7 +152,7 @@ describe('tampered requests are rejected by the server and not retried', () => {
       now: Date.now,
       sleep: async () => undefined,
     })
-    tampering.useCredentials(session)
+    tampering.useCredentials(session, signatureHeaders)
     const result = await codeOf(() =>
       tampering.call({
         method: 'GET',
@@ -177,7 +178,7 @@ describe('tampered requests are rejected by the server and not retried', () => {
       now: Date.now,
       sleep: async () => undefined,
     })
-    tampering.useCredentials(session)
+    tampering.useCredentials(session, signatureHeaders)
     const result = await codeOf(() =>
       tampering.call({
         method: 'POST',
@@ -294,7 +295,10 @@ describe('the session lifecycle', () => {
     const { server, client, sent } = await setup()
     const bogus: Credentials = { token: 'A'.repeat(43), signingKey: 'ab'.repeat(32) }
     let renewals = 0
-    client.useCredentials({ current: async () => bogus, renew: async () => (renewals++, bogus) })
+    client.useCredentials(
+      { current: async () => bogus, renew: async () => (renewals++, bogus) },
+      signatureHeaders,
+    )
     const result = await codeOf(() =>
       client.call({
         method: 'GET',
@@ -328,7 +332,10 @@ describe('the session lifecycle', () => {
     const { server, client, session, device, sent } = await setup()
     const answer = await server.signIn('clock-test')
     device.offsetMs = -10 * 60 * 1000
-    client.useCredentials({ current: async () => answer, renew: async () => answer })
+    client.useCredentials(
+      { current: async () => answer, renew: async () => answer },
+      signatureHeaders,
+    )
     await client.call({
       method: 'GET',
       url: server.url + API_ROUTES.myData,

@@ -1,11 +1,13 @@
 import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useEffect } from 'react'
-import type { WeatherResponse } from '../../services/api-contract'
+import type { WeatherAnswer } from '../../services/weather-provider'
 import { DEFAULT_CITY } from '../../services/city-preference'
 import { useSelectedCity } from '../../services/hooks/use-selected-city'
 import { useWeather } from '../../services/hooks/use-weather'
+import ConsentDialog from '../../components/consent-dialog'
 import WeatherIcon from '../../components/weather-icon'
+import { reconsiderConsent, useConsent } from '../../services/hooks/use-consent'
 import {
   conditionLabel,
   dayLabel,
@@ -27,6 +29,7 @@ export default function HomePage() {
     if (unknownCity && city.id !== DEFAULT_CITY.id) forget()
   }, [unknownCity, city.id, forget])
   const condition = state.status === 'ready' ? state.weather.current.condition : 'loading'
+  const consentState = useConsent().state?.status
 
   return (
     <View className={`home home--${condition}`}>
@@ -41,7 +44,23 @@ export default function HomePage() {
         </View>
         {/* Municipalities (北京, 上海...) are their own province: say it once. */}
         {city.province !== city.name && <Text className='home__province'>{city.province}</Text>}
+        <Text
+          id='home-locate'
+          className='home__locate'
+          onClick={() => Taro.navigateTo({ url: '/more/pages/city-picker/index?locate=1' })}
+        >
+          使用我的位置
+        </Text>
       </View>
+
+      {(consentState === 'declined' || consentState === 'withdrawn') && (
+        <View id='home-no-personal-data' className='home__notice'>
+          <Text>未同意隐私政策：只提供手动选择城市的天气，不使用你的个人信息。</Text>
+          <Text id='home-reconsider' className='link' onClick={reconsiderConsent}>
+            重新选择
+          </Text>
+        </View>
+      )}
 
       {state.status === 'loading' && <LoadingView />}
       {state.status === 'error' && <ErrorView onRetry={retry} />}
@@ -64,15 +83,21 @@ export default function HomePage() {
           隐私中心
         </Text>
       </View>
+      <ConsentDialog askOnLaunch />
     </View>
   )
 }
 
-function WeatherView({ weather }: { weather: WeatherResponse }) {
+function WeatherView({ weather }: { weather: WeatherAnswer }) {
   const { current, daily } = weather
   const today = daily[0]
   return (
     <View className='home__weather'>
+      {weather.offline && (
+        <View id='home-offline' className='home__notice'>
+          暂时连不上服务器，显示的是上次获取的天气。
+        </View>
+      )}
       <View className='home__now'>
         <WeatherIcon condition={current.condition} size='large' />
         <View className='home__now-text'>
@@ -102,7 +127,7 @@ function WeatherView({ weather }: { weather: WeatherResponse }) {
             </View>
             <WeatherIcon condition={day.condition} />
             <Text className='forecast__condition'>{conditionLabel(day.condition)}</Text>
-            <Text className='forecast__rain'>{day.precipitationPct}%</Text>
+            <Text className='forecast__rain'>降水 {day.precipitationPct}%</Text>
             <Text className='forecast__range'>
               {temperatureLabel(day.lowC)} / {temperatureLabel(day.highC)}
             </Text>

@@ -19,13 +19,21 @@ export function createTaroStoragePort(): StoragePort {
   return process.env.TARO_ENV === 'weapp' ? weappStorage() : h5Storage()
 }
 
-/** The app's one secure store. `onEvent` receives discarded items (MONITOR reports them). */
-export function createSecureStore(onEvent?: (event: StorageEvent) => void): SecureStore {
+/**
+ * A secure store on Taro's storage. `onEvent` receives discarded items (MONITOR reports them);
+ * `prefix` (default `secure.`) keeps stores with different lifetimes apart: wiping one leaves
+ * the others.
+ */
+export function createSecureStore(
+  onEvent?: (event: StorageEvent) => void,
+  prefix?: string,
+): SecureStore {
   return new SecureStore({
     storage: createTaroStoragePort(),
     randomBytes: platformRandomBytes,
     now: () => Date.now(),
     onEvent,
+    prefix,
   })
 }
 

@@ -22,7 +22,7 @@ import { AppError, type AppErrorCode } from '../app-error'
 import { checkRandomBytes, toHex, type RandomBytes } from '../secure-random/secure-random'
 import { canonicalPathAndQuery, type QueryParams } from './canonical-url'
 import { SIGNING_HEADERS } from './request-signing'
-import { signatureHeaders } from './sign-request'
+import type { SignInput } from './sign-request'
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE'
 
@@ -51,6 +51,13 @@ export interface Credentials {
   /** 64 lower-case hex characters. */
   signingKey: string
 }
+
+/**
+ * Makes the signature headers of one request (sign-request.ts's `signatureHeaders`). Handed over
+ * by the session with its credentials, so the signing code loads with the session: pages that
+ * only make anonymous calls (home's weather) do not carry it in the main package.
+ */
+export type RequestSigner = (input: SignInput) => Record<string, string>
 
 /** Supplies session credentials for signed calls (src/services/session.ts). */
 export interface CredentialsProvider {
@@ -124,6 +131,7 @@ export class HttpsClient {
   private readonly options: Required<Omit<HttpsClientOptions, 'allowedOrigins'>>
   private readonly maintenanceListeners = new Set<(notice: MaintenanceNotice) => void>()
   private credentials: CredentialsProvider | undefined
+  private sign: RequestSigner | undefined
   /** Server time minus device time, learned from the server (devices' clocks are often wrong). */
   private clockOffsetMs = 0
 
@@ -148,8 +156,9 @@ export class HttpsClient {
   }
 
   /** Where signed calls get their session (set once, by the session service). */
-  useCredentials(provider: CredentialsProvider): void {
+  useCredentials(provider: CredentialsProvider, sign: RequestSigner): void {
     this.credentials = provider
+    this.sign = sign
   }
 
   /** Learns the server's clock (from a login response) so timestamps fall inside its window. */
@@ -279,7 +288,7 @@ export class HttpsClient {
       Object.assign(
         headers,
         { [SIGNING_HEADERS.authorization]: `Bearer ${prepared.credentials.token}` },
-        signatureHeaders({
+        (this.sign as RequestSigner)({
           method: options.method,
           pathWithQuery: prepared.pathWithQuery,
           body: prepared.body ?? '',

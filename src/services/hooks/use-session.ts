@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
 import { AppError, isAppError } from '../../security/app-error'
-import { session } from '../app-session'
+import { session, signIn as signInAndSync } from '../app-session'
 import type { ServerSignOut, SessionState } from '../session'
 
 export type SessionView =
@@ -18,6 +18,8 @@ export type SessionView =
 export function useSession() {
   const [view, setView] = useState<SessionView>({ status: 'loading' })
 
+  // Read at mount, and again on `refresh` (after a withdrawal ended the session elsewhere).
+  const [reads, setReads] = useState(0)
   useEffect(() => {
     let current = true
     session.state().then(
@@ -31,12 +33,13 @@ export function useSession() {
     return () => {
       current = false
     }
-  }, [])
+  }, [reads])
+  const refresh = useCallback(() => setReads((n) => n + 1), [])
 
   const signIn = useCallback(async () => {
     setView({ status: 'busy', action: 'sign-in' })
     try {
-      setView(viewOf(await session.signIn()))
+      setView(viewOf(await signInAndSync()))
     } catch (error) {
       setView({ status: 'error', error: toAppError(error) })
     }
@@ -51,7 +54,7 @@ export function useSession() {
     }
   }, [])
 
-  return { view, signIn, signOut }
+  return { view, signIn, signOut, refresh }
 }
 
 function viewOf(state: SessionState): SessionView {

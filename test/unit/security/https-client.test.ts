@@ -5,6 +5,7 @@ import {
   type PortRequest,
   type PortResponse,
 } from '../../../src/security/transport/https-client'
+import { signatureHeaders } from '../../../src/security/transport/sign-request'
 
 // TRANSPORT: the client's decisions, through a scripted request port (the Taro.request edge).
 // The same client against the real server is in test/client/https-client.test.ts.
@@ -30,10 +31,13 @@ function scripted(answers: Array<PortResponse | AppError>, retries = 2) {
     jitter: () => 0.999,
     retries,
   })
-  client.useCredentials({
-    current: async () => ({ token: 'T'.repeat(43), signingKey: 'ab'.repeat(32) }),
-    renew: async () => ({ token: 'R'.repeat(43), signingKey: 'cd'.repeat(32) }),
-  })
+  client.useCredentials(
+    {
+      current: async () => ({ token: 'T'.repeat(43), signingKey: 'ab'.repeat(32) }),
+      renew: async () => ({ token: 'R'.repeat(43), signingKey: 'cd'.repeat(32) }),
+    },
+    signatureHeaders,
+  )
   return { client, sent, sleeps }
 }
 

@@ -1,5 +1,12 @@
 import { Text, View } from '@tarojs/components'
+import Taro from '@tarojs/taro'
+import { useState } from 'react'
+import ConsentDialog from '../../../components/consent-dialog'
 import type { AppError } from '../../../security/app-error'
+import { consent } from '../../../services/app-consent'
+import { withdrawConsent } from '../../../services/app-session'
+import type { ConsentState } from '../../../services/consent'
+import { reconsiderConsent, useConsent } from '../../../services/hooks/use-consent'
 import { useSession, type SessionView } from '../../../services/hooks/use-session'
 import type { ServerSignOut } from '../../../services/session'
 import { requestFailureText } from '../../../components/request-failure-text'
@@ -7,25 +14,93 @@ import { dateTimeLabel } from '../../../components/weather-text'
 import './index.css'
 
 /**
- * The privacy center. Today: the account session (sign in to manage your data, sign out to wipe
- * it from this device). Viewing, exporting and deleting data and withdrawing consent arrive with
- * the POLICY practice.
+ * The privacy center. Today: the consent record (what you agreed to and when, the separate
+ * analytics choice, withdraw or reconsider) and the account session (sign in to manage your data,
+ * sign out to wipe it from this device). Viewing, exporting and deleting data arrive with the
+ * POLICY practice.
  */
 export default function PrivacyCenterPage() {
-  const { view, signIn, signOut } = useSession()
+  const { view, signIn, signOut, refresh } = useSession()
+  const { state } = useConsent()
   return (
     <View className='privacy-center'>
+      <View className='card' id='privacy-consent'>
+        <Text className='card__title'>隐私同意</Text>
+        <ConsentCard state={state} onWithdrawn={refresh} />
+      </View>
       <View className='card' id='privacy-session'>
         <Text className='card__title'>账号与登录</Text>
-        <SessionCard view={view} onSignIn={signIn} onSignOut={signOut} />
+        {state?.status === 'agreed' || view.status === 'signed-in' ? (
+          <SessionCard view={view} onSignIn={signIn} onSignOut={signOut} />
+        ) : (
+          <Text className='privacy-center__text'>登录需要你先同意隐私政策。</Text>
+        )}
       </View>
       <View className='card'>
         <Text className='card__title'>我的数据</Text>
-        <Text className='privacy-center__text'>
-          你将可以在这里查看、导出和删除你的数据，或随时撤回同意。
-        </Text>
+        <Text className='privacy-center__text'>你将可以在这里查看、导出和删除你的数据。</Text>
         <Text className='muted'>此功能将在后续版本中完善（POLICY）。</Text>
       </View>
+      <ConsentDialog />
+    </View>
+  )
+}
+
+/** The consent record, and the ways to change it: as easy to withdraw as to give (PIPL Art. 15). */
+function ConsentCard({ state, onWithdrawn }: { state?: ConsentState; onWithdrawn: () => void }) {
+  const [busy, setBusy] = useState(false)
+  if (!state) return <Text className='muted'>正在读取…</Text>
+  if (state.status !== 'agreed') {
+    return (
+      <View>
+        <Text id='privacy-consent-status' className='privacy-center__text'>
+          {state.status === 'unknown'
+            ? '你还没有选择是否同意隐私政策。'
+            : `你${state.status === 'declined' ? '未同意' : '已撤回同意'}隐私政策（${dateTimeLabel(state.decidedAt)}）：只提供手动选择城市的天气，不使用你的个人信息。`}
+        </Text>
+        <View id='privacy-reconsider' className='button-primary' onClick={reconsiderConsent}>
+          重新选择
+        </View>
+      </View>
+    )
+  }
+  const withdraw = async () => {
+    const { confirm } = await Taro.showModal({
+      title: '撤回同意',
+      content: '撤回后将退出登录，并清除本机加密保存的数据。天气仍可手动选择城市查看。',
+      confirmText: '撤回',
+    })
+    if (!confirm) return
+    setBusy(true)
+    try {
+      await withdrawConsent()
+    } finally {
+      setBusy(false)
+      onWithdrawn()
+    }
+  }
+  const analytics = state.choices.analytics
+  return (
+    <View>
+      <Text id='privacy-consent-status' className='privacy-center__text'>
+        {`你于 ${dateTimeLabel(state.decidedAt)} 同意了隐私政策（版本 ${state.version}）。匿名使用统计：${analytics ? '已开启' : '未开启'}。`}
+      </Text>
+      {busy ? (
+        <Text className='muted'>正在撤回…</Text>
+      ) : (
+        <View className='privacy-center__actions'>
+          <View
+            id='privacy-analytics'
+            className='button-secondary'
+            onClick={() => consent.setChoices({ analytics: !analytics })}
+          >
+            {analytics ? '关闭使用统计' : '开启使用统计'}
+          </View>
+          <View id='privacy-withdraw' className='button-secondary' onClick={withdraw}>
+            撤回同意
+          </View>
+        </View>
+      )}
     </View>
   )
 }
@@ -98,6 +173,8 @@ function signedOutText(server: ServerSignOut | undefined): string {
 /** Sign-in failures the device causes get their own words; request failures say which side. */
 function errorText(error: AppError): string {
   switch (error.code) {
+    case 'ERR_CONSENT_REQUIRED':
+      return '登录需要你先同意隐私政策。'
     case 'ERR_LOGIN_FAILED':
       return '微信登录失败，请稍后重试。'
     case 'ERR_STORAGE_QUOTA':

@@ -1,3 +1,0 @@
-export default definePageConfig({
-  navigationBarTitleText: '隐私保护指引',
-})
