@@ -70,9 +70,9 @@ describe('async API conventions', () => {
     const { wx, control } = createFakeWx()
     await callWithCallbacks(wx, 'showLoading', { title: '加载中' })
     expect(control.calls).toEqual([{ api: 'showLoading', options: { title: '加载中' } }])
-    expect(wx.getFuzzyLocation).toBeUndefined()
-    expect(control.missing.has('getFuzzyLocation')).toBe(true)
-    expect((wx.canIUse as (s: string) => boolean)('getFuzzyLocation')).toBe(false)
+    expect(wx.getBatteryInfo).toBeUndefined()
+    expect(control.missing.has('getBatteryInfo')).toBe(true)
+    expect((wx.canIUse as (s: string) => boolean)('getBatteryInfo')).toBe(false)
     expect((wx.canIUse as (s: string) => boolean)('getRandomValues')).toBe(true)
   })
 })
@@ -148,7 +148,8 @@ describe('storage', () => {
 
 describe('settings, prompts, login, random bytes, network', () => {
   test('authorize asks once; a denied scope fails without asking again', async () => {
-    const { wx, control } = createFakeWx()
+    // The user agreed to the privacy guide before: this test is about the scope prompt alone.
+    const { wx, control } = createFakeWx({ privacy: { agreed: true } })
     const scope = 'scope.userFuzzyLocation'
     await expect(api(wx, 'getSetting')()).resolves.toMatchObject({ authSetting: {} })
     await expect(api(wx, 'authorize')({ scope })).rejects.toEqual({
@@ -314,5 +315,479 @@ describe('settings, prompts, login, random bytes, network', () => {
       confirm: false,
       cancel: true,
     })
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Privacy authorization, scopes and location: the fake must be as strict as WeChat.
+
+const FUZZY = 'scope.userFuzzyLocation'
+const PRIVACY_DENIED = 'privacy permission is not authorized'
+const NOT_DECLARED =
+  'fail the api need to be declared in the requiredPrivateInfos field in app.json/ext.json'
+
+type Resolve = (answer: Record<string, unknown>) => void
+type Listener = (resolve: Resolve, eventInfo: { referrer: string }) => void
+
+/** Start a callback-style call and watch it: `outcome()` is undefined while it is pending. */
+function start(wx: Record<string, unknown>, name: string, options: Result = {}) {
+  let outcome: string | undefined
+  let result: Result | undefined
+  const done = new Promise<void>((resolve) => {
+    api(
+      wx,
+      name,
+    )({
+      ...options,
+      success: (r: Result) => {
+        outcome = `success:${String(r.errMsg)}`
+        result = r
+      },
+      fail: (e: Result) => {
+        outcome = `fail:${String(e.errMsg)}`
+        result = e
+      },
+      complete: () => resolve(),
+    })
+  })
+  return { outcome: () => outcome, result: () => result, done }
+}
+
+/** Let every queued task run (the fake answers on later tasks). */
+async function ticks(count = 5) {
+  for (let i = 0; i < count; i++) await new Promise((resolve) => setTimeout(resolve, 0))
+}
+
+/** A fake whose app.json declares getFuzzyLocation, with a listener that keeps every resolve. */
+function withListener(options: Parameters<typeof createFakeWx>[0] = {}) {
+  const fake = createFakeWx({ requiredPrivateInfos: ['getFuzzyLocation'], ...options })
+  const heard: Array<{ resolve: Resolve; referrer: string }> = []
+  const listener: Listener = (resolve, eventInfo) => {
+    heard.push({ resolve, referrer: eventInfo.referrer })
+  }
+  ;(fake.wx.onNeedPrivacyAuthorization as (l: Listener) => void)(listener)
+  return { ...fake, heard }
+}
+
+describe('privacy authorization', () => {
+  test('getPrivacySetting: needs authorization until the user agrees; never when the console declares no data kinds', async () => {
+    const { wx, control } = createFakeWx({ privacy: { contractName: '《安心天气隐私保护指引》' } })
+    await expect(api(wx, 'getPrivacySetting')()).resolves.toEqual({
+      needAuthorization: true,
+      privacyContractName: '《安心天气隐私保护指引》',
+      errMsg: 'getPrivacySetting:ok',
+    })
+    control.privacy.agreed = true
+    await expect(api(wx, 'getPrivacySetting')()).resolves.toMatchObject({
+      needAuthorization: false,
+    })
+    const undeclared = createFakeWx({ privacy: { declaresDataKinds: false } })
+    await expect(api(undeclared.wx, 'getPrivacySetting')()).resolves.toMatchObject({
+      needAuthorization: false,
+    })
+    // Nothing is asked either: a privacy API just runs.
+    await expect(api(undeclared.wx, 'requirePrivacyAuthorize')()).resolves.toMatchObject({
+      errMsg: 'requirePrivacyAuthorize:ok',
+    })
+    expect(undeclared.control.privacy.requests).toEqual([])
+  })
+
+  test('onNeedPrivacyAuthorization overrides: only the last listener hears, with the referrer', async () => {
+    const { wx, control } = createFakeWx({ requiredPrivateInfos: ['getFuzzyLocation'] })
+    const first: string[] = []
+    const last: string[] = []
+    const on = wx.onNeedPrivacyAuthorization as (l: Listener) => void
+    on((_resolve, info) => first.push(info.referrer))
+    on((resolve, info) => {
+      expect(typeof resolve).toBe('function')
+      last.push(info.referrer)
+    })
+    start(wx, 'requirePrivacyAuthorize')
+    start(wx, 'getFuzzyLocation', { type: 'wgs84' })
+    await ticks()
+    expect(first).toEqual([])
+    expect(last).toEqual(['requirePrivacyAuthorize', 'getFuzzyLocation'])
+    expect(control.privacy.requests.map((r) => [r.referrer, r.state])).toEqual([
+      ['requirePrivacyAuthorize', 'waiting'],
+      ['getFuzzyLocation', 'waiting'],
+    ])
+    // WeChat has no offNeedPrivacyAuthorization: the fake does not invent one.
+    expect(wx.offNeedPrivacyAuthorization).toBeUndefined()
+  })
+
+  test('agree without a tap on the agree button is rejected: a violation, and the API stays pending', async () => {
+    const { wx, control, heard } = withListener()
+    const call = start(wx, 'requirePrivacyAuthorize')
+    await ticks()
+    heard[0].resolve({ event: 'agree', buttonId: 'agree-btn' })
+    await ticks()
+    expect(call.outcome()).toBeUndefined()
+    expect(control.privacy.agreed).toBe(false)
+    expect(control.violations).toEqual([
+      expect.objectContaining({ rule: 'agree-without-tap', api: 'requirePrivacyAuthorize' }),
+    ])
+    // A tap on another button does not count either.
+    control.tapAgreeButton('other-btn')
+    heard[0].resolve({ event: 'agree', buttonId: 'agree-btn' })
+    await ticks()
+    expect(call.outcome()).toBeUndefined()
+    expect(control.violations.map((v) => v.rule)).toEqual([
+      'agree-without-tap',
+      'agree-without-tap',
+    ])
+  })
+
+  test('a tap before the request does not count for it', async () => {
+    const { wx, control, heard } = withListener()
+    control.tapAgreeButton('agree-btn')
+    control.privacy.agreed = false // e.g. the user removed the mini program from "recently used"
+    const call = start(wx, 'requirePrivacyAuthorize')
+    await ticks()
+    heard[0].resolve({ event: 'agree', buttonId: 'agree-btn' })
+    await ticks()
+    expect(call.outcome()).toBeUndefined()
+    expect(control.violations.map((v) => v.rule)).toEqual(['agree-without-tap'])
+  })
+
+  test('agree after a tap on the agree button is accepted; later calls need no authorization', async () => {
+    const { wx, control, heard } = withListener()
+    const call = start(wx, 'requirePrivacyAuthorize')
+    await ticks()
+    control.tapAgreeButton('agree-btn')
+    heard[0].resolve({ event: 'agree', buttonId: 'agree-btn' })
+    await call.done
+    expect(call.outcome()).toBe('success:requirePrivacyAuthorize:ok')
+    expect(control.privacy.agreed).toBe(true)
+    expect(control.privacy.requests[0].state).toBe('agreed')
+    expect(control.violations).toEqual([])
+    await expect(api(wx, 'requirePrivacyAuthorize')()).resolves.toMatchObject({
+      errMsg: 'requirePrivacyAuthorize:ok',
+    })
+    await expect(api(wx, 'getPrivacySetting')()).resolves.toMatchObject({
+      needAuthorization: false,
+    })
+    expect(heard).toHaveLength(1)
+  })
+
+  test('the tap on the agree button records the agreement by itself', async () => {
+    const { wx, control } = createFakeWx()
+    control.tapAgreeButton('agree-btn')
+    expect(control.privacy.agreed).toBe(true)
+    await expect(api(wx, 'requirePrivacyAuthorize')()).resolves.toMatchObject({
+      errMsg: 'requirePrivacyAuthorize:ok',
+    })
+  })
+
+  test.each(['requirePrivacyAuthorize', 'getFuzzyLocation'])(
+    'disagree makes %s fail with the documented wording',
+    async (name) => {
+      const { wx, control, heard } = withListener()
+      const call = start(wx, name, { type: 'wgs84' })
+      await ticks()
+      expect(heard[0].referrer).toBe(name)
+      heard[0].resolve({ event: 'disagree' })
+      await call.done
+      expect(call.outcome()).toBe(`fail:${name}:fail ${PRIVACY_DENIED}`)
+      expect(control.privacy.agreed).toBe(false)
+      expect(control.privacy.requests[0].state).toBe('disagreed')
+      expect(control.violations).toEqual([])
+    },
+  )
+
+  test('a resolve called again after the answer is a violation and changes nothing', async () => {
+    const { wx, control, heard } = withListener()
+    const call = start(wx, 'requirePrivacyAuthorize')
+    await ticks()
+    heard[0].resolve({ event: 'disagree' })
+    control.tapAgreeButton('agree-btn')
+    heard[0].resolve({ event: 'agree', buttonId: 'agree-btn' })
+    await call.done
+    expect(call.outcome()).toBe(`fail:requirePrivacyAuthorize:fail ${PRIVACY_DENIED}`)
+    expect(control.violations).toEqual([
+      expect.objectContaining({ rule: 'resolve-after-answer', api: 'requirePrivacyAuthorize' }),
+    ])
+  })
+
+  test('exposureAuthorization only records that the popup showed; an unknown event is a violation', async () => {
+    const { wx, control, heard } = withListener()
+    const call = start(wx, 'requirePrivacyAuthorize')
+    await ticks()
+    heard[0].resolve({ event: 'exposureAuthorization' })
+    heard[0].resolve({ event: 'accept' })
+    await ticks()
+    expect(call.outcome()).toBeUndefined()
+    expect(control.privacy.requests[0]).toMatchObject({ exposed: true, state: 'waiting' })
+    expect(control.violations.map((v) => v.rule)).toEqual(['resolve-invalid'])
+  })
+
+  test('two pending calls: each gets its own listener call and resolve, each answered once', async () => {
+    const { wx, control, heard } = withListener()
+    control.promptAnswers[FUZZY] = 'accept'
+    const check = start(wx, 'requirePrivacyAuthorize')
+    const locate = start(wx, 'getFuzzyLocation', { type: 'wgs84' })
+    await ticks()
+    expect(heard.map((h) => h.referrer)).toEqual(['requirePrivacyAuthorize', 'getFuzzyLocation'])
+    expect(heard[0].resolve).not.toBe(heard[1].resolve)
+    // Waiting for the user is not "busy": the harness can settle while the app's popup shows.
+    expect(control.inFlight).toBe(0)
+    expect(control.waitingForUser).toBe(2)
+    control.tapAgreeButton('agree-btn')
+    for (const { resolve } of heard) resolve({ event: 'agree', buttonId: 'agree-btn' })
+    await Promise.all([check.done, locate.done])
+    expect(check.outcome()).toBe('success:requirePrivacyAuthorize:ok')
+    expect(locate.outcome()).toBe('success:getFuzzyLocation:ok')
+    expect(control.violations).toEqual([])
+    expect(control.waitingForUser).toBe(0)
+  })
+
+  test('with no listener WeChat shows its own popup: the user disagrees unless told otherwise, and it is recorded', async () => {
+    const { wx, control } = createFakeWx()
+    await expect(api(wx, 'requirePrivacyAuthorize')()).rejects.toEqual({
+      errMsg: `requirePrivacyAuthorize:fail ${PRIVACY_DENIED}`,
+    })
+    control.privacy.ownPopupAnswer = 'agree'
+    await expect(api(wx, 'requirePrivacyAuthorize')()).resolves.toMatchObject({
+      errMsg: 'requirePrivacyAuthorize:ok',
+    })
+    expect(control.privacy.ownPopups).toEqual([
+      { referrer: 'requirePrivacyAuthorize', answer: 'disagree' },
+      { referrer: 'requirePrivacyAuthorize', answer: 'agree' },
+    ])
+    expect(control.privacy.agreed).toBe(true)
+  })
+
+  test('openPrivacyContract opens the contract', async () => {
+    const { wx, control } = createFakeWx()
+    await expect(api(wx, 'openPrivacyContract')()).resolves.toEqual({
+      errMsg: 'openPrivacyContract:ok',
+    })
+    expect(control.privacy.contractOpens).toBe(1)
+  })
+
+  test('a listener that throws is recorded, and its request stays pending', async () => {
+    const { wx, control } = createFakeWx()
+    ;(wx.onNeedPrivacyAuthorization as (l: Listener) => void)(() => {
+      throw new Error('listener broke')
+    })
+    const call = start(wx, 'requirePrivacyAuthorize')
+    await ticks()
+    expect(call.outcome()).toBeUndefined()
+    expect(String(control.listenerErrors[0])).toContain('listener broke')
+  })
+})
+
+describe('settings and scopes', () => {
+  test('getSetting: absent = never asked, false = denied, true = granted', async () => {
+    const { wx, control } = createFakeWx({
+      requiredPrivateInfos: ['getFuzzyLocation'],
+      privacy: { agreed: true },
+    })
+    const setting = async () =>
+      ((await api(wx, 'getSetting')()) as { authSetting: Record<string, boolean> }).authSetting
+    expect(await setting()).toEqual({})
+    await expect(api(wx, 'getFuzzyLocation')({ type: 'wgs84' })).rejects.toEqual({
+      errMsg: 'getFuzzyLocation:fail auth deny',
+    })
+    expect(await setting()).toEqual({ [FUZZY]: false })
+    control.authSetting[FUZZY] = true
+    expect(await setting()).toEqual({ [FUZZY]: true })
+  })
+
+  test('openSetting outside a tap handler fails; from a tap the user can flip a scope asked before', async () => {
+    const { wx, control } = createFakeWx({ authSetting: { [FUZZY]: false } })
+    await expect(api(wx, 'openSetting')()).rejects.toEqual({
+      errMsg: 'openSetting:fail can only be invoked by user TAP gesture',
+    })
+    control.settingsPageChoices[FUZZY] = true
+    control.settingsPageChoices['scope.camera'] = true // never asked: not on the settings page
+    const opened = control.duringTap(() => api(wx, 'openSetting')())
+    await expect(opened).resolves.toEqual({
+      authSetting: { [FUZZY]: true },
+      errMsg: 'openSetting:ok',
+    })
+    expect(control.authSetting).toEqual({ [FUZZY]: true })
+    expect(control.settingsOpens).toBe(1)
+    // The tap flag is synchronous: it is off again once the handler returned.
+    expect(control.insideTap).toBe(false)
+  })
+
+  test('authorize for the location scope is a privacy API too', async () => {
+    const { wx, heard } = withListener()
+    const call = start(wx, 'authorize', { scope: FUZZY })
+    await ticks()
+    expect(heard.map((h) => h.referrer)).toEqual(['authorize'])
+    heard[0].resolve({ event: 'disagree' })
+    await call.done
+    expect(call.outcome()).toBe(`fail:authorize:fail ${PRIVACY_DENIED}`)
+  })
+})
+
+describe('fuzzy location', () => {
+  test('fails unless app.json declares getFuzzyLocation in requiredPrivateInfos', async () => {
+    const { wx, control } = createFakeWx({ privacy: { agreed: true } })
+    control.promptAnswers[FUZZY] = 'accept'
+    await expect(api(wx, 'getFuzzyLocation')({ type: 'wgs84' })).rejects.toEqual({
+      errMsg: `getFuzzyLocation:${NOT_DECLARED}`,
+    })
+    expect(control.scopePrompts).toEqual([])
+  })
+
+  test('allow: the first use prompts, the answer is remembered, the location is what the test set', async () => {
+    const { wx, control } = createFakeWx({
+      requiredPrivateInfos: ['getFuzzyLocation'],
+      privacy: { agreed: true },
+      location: { latitude: 30.66, longitude: 104.07 },
+    })
+    control.promptAnswers[FUZZY] = 'accept'
+    await expect(api(wx, 'getFuzzyLocation')({ type: 'wgs84' })).resolves.toEqual({
+      latitude: 30.66,
+      longitude: 104.07,
+      errMsg: 'getFuzzyLocation:ok',
+    })
+    control.location = { latitude: 39.9, longitude: 116.4 }
+    await expect(api(wx, 'getFuzzyLocation')({ type: 'wgs84' })).resolves.toMatchObject({
+      latitude: 39.9,
+    })
+    expect(control.authSetting[FUZZY]).toBe(true)
+    expect(control.scopePrompts).toEqual([
+      { scope: FUZZY, api: 'getFuzzyLocation', privacyCheckbox: false, answer: 'accept' },
+    ])
+  })
+
+  test('deny: fails with auth deny and is not asked again', async () => {
+    const { wx, control } = createFakeWx({
+      requiredPrivateInfos: ['getFuzzyLocation'],
+      privacy: { agreed: true },
+    })
+    control.promptAnswers[FUZZY] = 'deny'
+    for (let i = 0; i < 2; i++) {
+      await expect(api(wx, 'getFuzzyLocation')({ type: 'wgs84' })).rejects.toEqual({
+        errMsg: 'getFuzzyLocation:fail auth deny',
+      })
+    }
+    expect(control.authSetting[FUZZY]).toBe(false)
+    expect(control.scopePrompts).toHaveLength(1)
+  })
+
+  test('timeout: the prompt stays open until the test answers it', async () => {
+    const { wx, control } = createFakeWx({
+      requiredPrivateInfos: ['getFuzzyLocation'],
+      privacy: { agreed: true },
+    })
+    control.promptAnswers[FUZZY] = 'wait'
+    const first = start(wx, 'getFuzzyLocation', { type: 'wgs84' })
+    const second = start(wx, 'getFuzzyLocation', { type: 'wgs84' })
+    await ticks(20)
+    expect([first.outcome(), second.outcome()]).toEqual([undefined, undefined])
+    expect(control.authSetting[FUZZY]).toBeUndefined()
+    expect(control.inFlight).toBe(0)
+    expect(control.waitingForUser).toBe(2)
+    // One dialog for both calls.
+    expect(control.scopePrompts).toEqual([
+      { scope: FUZZY, api: 'getFuzzyLocation', privacyCheckbox: false, answer: 'waiting' },
+    ])
+    control.answerPrompt('accept')
+    await Promise.all([first.done, second.done])
+    expect([first.outcome(), second.outcome()]).toEqual([
+      'success:getFuzzyLocation:ok',
+      'success:getFuzzyLocation:ok',
+    ])
+    expect(() => control.answerPrompt('accept')).toThrow('No scope prompt is waiting')
+  })
+
+  test('fail: the prompt fails with a wording no app has seen, and nothing is remembered', async () => {
+    const { wx, control } = createFakeWx({
+      requiredPrivateInfos: ['getFuzzyLocation'],
+      privacy: { agreed: true },
+    })
+    control.promptAnswers[FUZZY] = 'fail'
+    await expect(api(wx, 'getFuzzyLocation')({ type: 'wgs84' })).rejects.toHaveProperty(
+      'errMsg',
+      expect.stringMatching(/^getFuzzyLocation:fail prompt [0-9a-f]{6} interrupted$/),
+    )
+    expect(control.authSetting[FUZZY]).toBeUndefined()
+    const chosen = createFakeWx({
+      requiredPrivateInfos: ['getFuzzyLocation'],
+      privacy: { agreed: true },
+      scopePromptFailWording: 'something else',
+    })
+    chosen.control.promptAnswers[FUZZY] = 'fail'
+    await expect(api(chosen.wx, 'getFuzzyLocation')({ type: 'wgs84' })).rejects.toEqual({
+      errMsg: 'getFuzzyLocation:fail something else',
+    })
+  })
+
+  test('privacy comes first, then the scope prompt', async () => {
+    const { wx, control, heard } = withListener()
+    control.promptAnswers[FUZZY] = 'accept'
+    const call = start(wx, 'getFuzzyLocation', { type: 'wgs84' })
+    await ticks()
+    expect(control.scopePrompts).toEqual([])
+    control.tapAgreeButton('agree-btn')
+    heard[0].resolve({ event: 'agree', buttonId: 'agree-btn' })
+    await call.done
+    expect(call.outcome()).toBe('success:getFuzzyLocation:ok')
+    expect(control.privacyLog.map((entry) => entry.kind)).toEqual([
+      'call', // onNeedPrivacyAuthorization
+      'call', // getFuzzyLocation
+      'listener',
+      'agree-button-tap',
+      'resolve',
+      'scope-prompt',
+      'scope-answer',
+    ])
+  })
+
+  test('base library 3.4.2 path: the privacy checkbox sits in the scope prompt, the listener is not called', async () => {
+    const { wx, control, heard } = withListener({ privacy: { checkboxInScopePrompt: true } })
+    control.promptAnswers[FUZZY] = 'accept'
+    await expect(api(wx, 'getFuzzyLocation')({ type: 'wgs84' })).resolves.toMatchObject({
+      errMsg: 'getFuzzyLocation:ok',
+    })
+    expect(heard).toEqual([])
+    expect(control.scopePrompts).toEqual([
+      { scope: FUZZY, api: 'getFuzzyLocation', privacyCheckbox: true, answer: 'accept' },
+    ])
+    expect(control.privacy.agreed).toBe(true)
+    expect(control.authSetting[FUZZY]).toBe(true)
+
+    const denied = withListener({ privacy: { checkboxInScopePrompt: true } })
+    denied.control.promptAnswers[FUZZY] = 'deny'
+    await expect(api(denied.wx, 'getFuzzyLocation')({ type: 'wgs84' })).rejects.toEqual({
+      errMsg: 'getFuzzyLocation:fail auth deny',
+    })
+    expect(denied.heard).toEqual([])
+    expect(denied.control.privacy.agreed).toBe(false)
+    expect(denied.control.authSetting[FUZZY]).toBe(false)
+  })
+
+  test.each([
+    'getLocation',
+    'startLocationUpdate',
+    'startLocationUpdateBackground',
+    'chooseLocation',
+  ])('precise location: %s fails and is recorded as a violation', async (name) => {
+    const { wx, control } = createFakeWx({
+      requiredPrivateInfos: ['getFuzzyLocation'],
+      privacy: { agreed: true },
+    })
+    await expect(api(wx, name)({ type: 'wgs84' })).rejects.toEqual({
+      errMsg: `${name}:${NOT_DECLARED}`,
+    })
+    expect(control.violations).toEqual([
+      expect.objectContaining({ rule: 'precise-location-api', api: name }),
+    ])
+  })
+
+  test('onLocationChange is recorded as a violation and never calls back', async () => {
+    const { wx, control } = createFakeWx()
+    const heard: unknown[] = []
+    ;(wx.onLocationChange as (l: (r: unknown) => void) => void)((r) => heard.push(r))
+    await ticks()
+    expect(heard).toEqual([])
+    expect(control.violations.map((v) => [v.rule, v.api])).toEqual([
+      ['precise-location-api', 'onLocationChange'],
+    ])
+    expect(control.privacyLog).toEqual([{ kind: 'call', api: 'onLocationChange' }])
   })
 })

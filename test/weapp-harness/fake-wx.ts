@@ -19,10 +19,20 @@ import { randomBytes } from 'node:crypto'
  *   the app cannot override, no `Origin`, GET `data` objects serialised into the query string and
  *   other methods' object `data` sent as JSON. Handlers see the wire form (`url`, `header`, `body`);
  * - `authSetting[scope]` is `undefined` (never asked), `false` (denied) or `true`;
+ * - privacy authorization follows WeChat's rules (base library 2.32.3+): a privacy API called
+ *   before the user agreed is held pending and `onNeedPrivacyAuthorization`'s last listener is
+ *   called with `(resolve, { referrer })`; `resolve({ event: 'agree', buttonId })` only counts
+ *   after a real tap on `<button open-type="agreePrivacyAuthorization" id="<buttonId>">` made
+ *   since the request; with no listener WeChat shows its own popup. Breaches of these rules are
+ *   recorded in `control.violations`;
+ * - `getFuzzyLocation` needs `requiredPrivateInfos` and `scope.userFuzzyLocation`; the precise
+ *   location APIs exist only to be caught (every call is a violation and fails);
+ * - `openSetting` only works from a tap handler (base library 2.3.0+);
  * - `getRandomValues` exists, but the runtime has no global `crypto` (the harness does not add one).
  *
  * Everything a test needs to program is on `control`: storage, settings, what the user answers in
- * prompts, login codes, network responses, one-off failures, and a log of every call.
+ * prompts and privacy popups, login codes, network responses, one-off failures, the location, and
+ * logs of every call.
  */
 
 export interface WxCallbacks<T = Record<string, unknown>> {
@@ -54,6 +64,136 @@ export type RequestHandler = (request: FakeRequest) => FakeResponse | Promise<Fa
 /** How the user answers a system prompt (authorize, showModal...). */
 export type PromptAnswer = 'accept' | 'deny'
 
+/**
+ * How the user answers a scope prompt (`wx.authorize`, the first `wx.getFuzzyLocation`):
+ * - `accept` / `deny`: taps allow / deny; WeChat remembers it in `authSetting`;
+ * - `wait`: never answers (the prompt stays open) until the test calls `control.answerPrompt`;
+ * - `fail`: WeChat fails the call with a wording no app code has seen (see
+ *   `scopePromptFailWording`), and remembers nothing.
+ */
+export type ScopePromptAnswer = PromptAnswer | 'wait' | 'fail'
+
+/** The scope `wx.getFuzzyLocation` needs. */
+export const FUZZY_LOCATION_SCOPE = 'scope.userFuzzyLocation'
+
+/** Location APIs this app must never call (getFuzzyLocation excludes the first four). */
+export const PRECISE_LOCATION_APIS = [
+  'getLocation',
+  'onLocationChange',
+  'startLocationUpdate',
+  'startLocationUpdateBackground',
+  'chooseLocation',
+] as const
+
+/** The calls `control.privacyLog` records. */
+export const PRIVACY_AND_LOCATION_APIS: readonly string[] = [
+  'getPrivacySetting',
+  'onNeedPrivacyAuthorization',
+  'requirePrivacyAuthorize',
+  'openPrivacyContract',
+  'getSetting',
+  'authorize',
+  'openSetting',
+  'getFuzzyLocation',
+  ...PRECISE_LOCATION_APIS,
+]
+
+/** Scopes whose `wx.authorize` is itself a privacy API (the location ones). */
+const PRIVACY_SCOPES = new Set([
+  FUZZY_LOCATION_SCOPE,
+  'scope.userLocation',
+  'scope.userLocationBackground',
+])
+
+/** The documented reason a privacy API fails after `resolve({ event: 'disagree' })`. */
+export const PRIVACY_NOT_AUTHORIZED = 'privacy permission is not authorized'
+
+/**
+ * What WeChat answers for a location API missing from app.json's `requiredPrivateInfos` (the
+ * wording developers report for getLocation; WeChat's documentation gives none).
+ */
+export const NOT_DECLARED_REASON =
+  'the api need to be declared in the requiredPrivateInfos field in app.json/ext.json'
+
+/** One `onNeedPrivacyAuthorization` event: a privacy API call held until the app resolves it. */
+export interface PrivacyRequest {
+  /** 1, 2, ... in the order WeChat raised them. */
+  id: number
+  /** The API that needed authorization (`eventInfo.referrer`). */
+  referrer: string
+  /** `waiting` until the app's `resolve` agrees (accepted) or disagrees. */
+  state: 'waiting' | 'agreed' | 'disagreed'
+  /** The app reported its popup visible: `resolve({ event: 'exposureAuthorization' })`. */
+  exposed: boolean
+}
+
+/** WeChat's privacy record for this user, and what the simulated user does in its popups. */
+export interface FakePrivacy {
+  /** The admin console's privacy guide declares data kinds; when false nothing needs agreement. */
+  declaresDataKinds: boolean
+  /** WeChat's record that the user agreed (cleared when they remove the app from "recently used"). */
+  agreed: boolean
+  /** `privacyContractName` from getPrivacySetting. */
+  contractName: string
+  /**
+   * Reported since base library 3.4.2: a location API whose scope is still undecided shows WeChat's
+   * privacy checkbox inside its scope prompt instead of calling onNeedPrivacyAuthorization;
+   * accepting that prompt agrees to the privacy guide too.
+   */
+  checkboxInScopePrompt: boolean
+  /** What the user taps in WeChat's own popup, shown when no listener is registered (default: disagree). */
+  ownPopupAnswer: 'agree' | 'disagree'
+  /** Every time WeChat's own popup showed: a healthy app registers a listener and never lets it. */
+  ownPopups: Array<{ referrer: string; answer: 'agree' | 'disagree' }>
+  /** Every onNeedPrivacyAuthorization event, in order. */
+  requests: PrivacyRequest[]
+  /** How many times `wx.openPrivacyContract` opened the contract. */
+  contractOpens: number
+}
+
+/** Options for the privacy record at creation (see `FakePrivacy`). */
+export interface FakePrivacyOptions {
+  /** Default true: the console declares data kinds, so the user must agree. */
+  declaresDataKinds?: boolean
+  /** Default false: the user has not agreed yet. */
+  agreed?: boolean
+  contractName?: string
+  /** Default false: location APIs go through onNeedPrivacyAuthorization. */
+  checkboxInScopePrompt?: boolean
+}
+
+/** A scope prompt WeChat showed; one prompt serves every call that waits for it. */
+export interface ScopePromptRecord {
+  scope: string
+  /** The API that raised it. */
+  api: string
+  /** It carried WeChat's privacy checkbox (the base library 3.4.2 path). */
+  privacyCheckbox: boolean
+  answer: 'waiting' | 'accept' | 'deny' | 'fail'
+}
+
+/** A breach of WeChat's rules that WeChat would refuse (or that this app must never commit). */
+export interface Violation {
+  rule:
+    | 'agree-without-tap' // resolve({ event: 'agree' }) without a tap on that agree button since the request
+    | 'resolve-after-answer' // resolve called after the request was answered (agree accepted or disagree)
+    | 'resolve-invalid' // resolve with an event WeChat does not know
+    | 'precise-location-api' // a precise location API was called
+  /** The API concerned (for resolves: the request's referrer). */
+  api: string
+  detail: string
+}
+
+/** One entry of `control.privacyLog`, in the order things happened. */
+export type PrivacyLogEntry =
+  | { kind: 'call'; api: string }
+  | { kind: 'listener'; request: number; referrer: string }
+  | { kind: 'resolve'; request: number; event: unknown; buttonId?: unknown; accepted: boolean }
+  | { kind: 'agree-button-tap'; buttonId: string }
+  | { kind: 'own-popup'; referrer: string; answer: 'agree' | 'disagree' }
+  | { kind: 'scope-prompt'; scope: string; api: string; privacyCheckbox: boolean }
+  | { kind: 'scope-answer'; scope: string; answer: 'accept' | 'deny' | 'fail' }
+
 /** Routing is owned by the mini program harness, which installs itself here. */
 export interface FakeRouter {
   navigateTo(url: string): void
@@ -73,6 +213,17 @@ export interface FakeWxOptions {
   requestDomains?: string[]
   /** The errMsg reason for reading an item with the other `encrypt` flag (default: a new one). */
   storageMismatchWording?: string
+  /** WeChat's privacy record at launch (default: data kinds declared, user not agreed). */
+  privacy?: FakePrivacyOptions
+  /**
+   * app.json's `requiredPrivateInfos` when the fake runs alone (default: none). The mini program
+   * harness replaces it with the real app.json's at launch.
+   */
+  requiredPrivateInfos?: string[]
+  /** What `getFuzzyLocation` returns (default: central Beijing). */
+  location?: { latitude: number; longitude: number }
+  /** The errMsg reason of a scope prompt answered `fail` (default: a new one). */
+  scopePromptFailWording?: string
 }
 
 /** The origin the builds call by default (`.env`): the reference server on this machine. */
@@ -105,8 +256,47 @@ export interface FakeWxControl {
   storage: Map<string, StoredItem>
   /** The scopes WeChat remembers for this user. */
   authSetting: Record<string, boolean>
-  /** What the user taps when `wx.authorize` shows its prompt, per scope (default: deny). */
-  promptAnswers: Record<string, PromptAnswer>
+  /**
+   * What the user taps when a scope prompt shows (`wx.authorize`, the first `getFuzzyLocation`),
+   * per scope (default: deny). `wait` keeps it open until `answerPrompt`; `fail` fails it.
+   */
+  promptAnswers: Record<string, ScopePromptAnswer>
+  /** Answer the oldest open scope prompt (of `scope`, if given). Throws when none is open. */
+  answerPrompt(answer: 'accept' | 'deny' | 'fail', scope?: string): void
+  /** Every scope prompt shown, in order, with its answer. */
+  scopePrompts: ScopePromptRecord[]
+  /**
+   * What the user switches in the settings page `wx.openSetting` opens: scope -> new value.
+   * Only scopes already in `authSetting` (asked before) are on that page; others are ignored.
+   */
+  settingsPageChoices: Record<string, boolean>
+  /** How many times `wx.openSetting` opened the settings page. */
+  settingsOpens: number
+  /**
+   * True while a tap handler runs (the harness sets it synchronously around the dispatch). APIs
+   * that need a user gesture (`openSetting`) read it when they are called.
+   */
+  insideTap: boolean
+  /** Run `action` as if inside a tap handler (sets `insideTap` while it runs, synchronously). */
+  duringTap<T>(action: () => T): T
+  /** WeChat's privacy record and the simulated user's privacy choices. */
+  privacy: FakePrivacy
+  /**
+   * The user tapped `<button open-type="agreePrivacyAuthorization" id="<buttonId>">` (the harness
+   * calls this on such a tap, before dispatching the button's events). WeChat records the
+   * agreement and remembers the tap for `resolve({ event: 'agree', buttonId })`.
+   */
+  tapAgreeButton(buttonId: string): void
+  /** app.json's `requiredPrivateInfos` (installed by the harness from the build's app.json). */
+  requiredPrivateInfos: string[]
+  /** What `getFuzzyLocation` returns. */
+  location: { latitude: number; longitude: number }
+  /** Breaches of WeChat's rules: a healthy journey expects none. */
+  violations: Violation[]
+  /** Privacy and location calls, and what the user and WeChat did about them, in order. */
+  privacyLog: PrivacyLogEntry[]
+  /** Errors thrown by the app's onNeedPrivacyAuthorization listener. */
+  listenerErrors: unknown[]
   /** What the user taps in `wx.showModal` (default: accept). */
   modalAnswer: PromptAnswer
   /** Codes `wx.login` hands out, in order; when empty it fails like a device without network. */
@@ -123,8 +313,13 @@ export interface FakeWxControl {
   toasts: ToastRecord[]
   /** APIs the app looked up that the fake does not implement (a hint when a journey breaks). */
   missing: Set<string>
-  /** Async calls whose callbacks have not run yet (the harness waits for zero). */
+  /**
+   * Async calls whose callbacks have not run yet (the harness waits for zero). Calls waiting for
+   * the simulated user (a pending privacy request, an open scope prompt) are not counted here.
+   */
   inFlight: number
+  /** Async calls waiting for the simulated user: a privacy popup or a scope prompt. */
+  waitingForUser: number
   /** Installed by the mini program harness. */
   router?: FakeRouter
 }
@@ -140,7 +335,20 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
   const requestDomains = new Set(options.requestDomains ?? DEFAULT_REQUEST_DOMAINS)
   const mismatchWording =
     options.storageMismatchWording ?? `item ${randomBytes(3).toString('hex')} unreadable`
+  const promptFailWording =
+    options.scopePromptFailWording ?? `prompt ${randomBytes(3).toString('hex')} interrupted`
   let requestHandler: RequestHandler | undefined
+  /** The app's onNeedPrivacyAuthorization listener: registration overrides, only the last counts. */
+  let privacyListener: ((...args: unknown[]) => unknown) | undefined
+  /** Orders requests and agree-button taps, so a tap counts only for requests raised before it. */
+  let sequence = 0
+  const agreeTaps: Array<{ buttonId: string; at: number }> = []
+  /** Open scope prompts, one per scope, each shared by every call waiting for it. */
+  const openPrompts: Array<{
+    record: ScopePromptRecord
+    promise: Promise<ScopePromptRecord['answer']>
+    answer: (answer: 'accept' | 'deny' | 'fail') => void
+  }> = []
 
   const control: FakeWxControl = {
     storage: new Map(
@@ -148,6 +356,46 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
     ),
     authSetting: { ...(options.authSetting ?? {}) },
     promptAnswers: {},
+    answerPrompt(answer, scope) {
+      const open = openPrompts.find(
+        (prompt) => scope === undefined || prompt.record.scope === scope,
+      )
+      if (!open) throw new Error(`No scope prompt is waiting${scope ? ` for ${scope}` : ''}`)
+      open.answer(answer)
+    },
+    scopePrompts: [],
+    settingsPageChoices: {},
+    settingsOpens: 0,
+    insideTap: false,
+    duringTap(action) {
+      const before = control.insideTap
+      control.insideTap = true
+      try {
+        return action()
+      } finally {
+        control.insideTap = before
+      }
+    },
+    privacy: {
+      declaresDataKinds: options.privacy?.declaresDataKinds ?? true,
+      agreed: options.privacy?.agreed ?? false,
+      contractName: options.privacy?.contractName ?? '《小程序隐私保护指引》',
+      checkboxInScopePrompt: options.privacy?.checkboxInScopePrompt ?? false,
+      ownPopupAnswer: 'disagree',
+      ownPopups: [],
+      requests: [],
+      contractOpens: 0,
+    },
+    tapAgreeButton(buttonId) {
+      agreeTaps.push({ buttonId, at: ++sequence })
+      control.privacyLog.push({ kind: 'agree-button-tap', buttonId })
+      control.privacy.agreed = true
+    },
+    requiredPrivateInfos: [...(options.requiredPrivateInfos ?? [])],
+    location: { ...(options.location ?? { latitude: 39.9042, longitude: 116.4074 }) },
+    violations: [],
+    privacyLog: [],
+    listenerErrors: [],
     modalAnswer: 'accept',
     loginCodes: [],
     onRequest(handler) {
@@ -161,6 +409,7 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
     toasts: [],
     missing: new Set(),
     inFlight: 0,
+    waitingForUser: 0,
   }
 
   /** A queued one-off failure for `api`, if any. */
@@ -174,25 +423,28 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
 
   function record(api: string, value: unknown) {
     control.calls.push({ api, options: withoutFunctions(value) })
+    if (PRIVACY_AND_LOCATION_APIS.includes(api)) control.privacyLog.push({ kind: 'call', api })
   }
 
   /**
    * Define an async API: `run` returns the success result or throws a `WxFailure`. Callbacks run
-   * on a later task, as in WeChat; with no callbacks the call returns a Promise.
+   * on a later task, as in WeChat; with no callbacks the call returns a Promise. `run` also gets
+   * what was true when the app made the call (inside a tap handler or not).
    */
   function asyncApi<T extends Record<string, unknown>>(
     api: string,
-    run: (options: Record<string, unknown>) => T | Promise<T>,
+    run: (options: Record<string, unknown>, call: { insideTap: boolean }) => T | Promise<T>,
   ) {
     return (rawOptions?: Record<string, unknown> & WxCallbacks<T>) => {
       const options = rawOptions ?? {}
       record(api, options)
+      const call = { insideTap: control.insideTap }
       control.inFlight++
       const outcome = (async () => {
         await nextTask()
         const injected = takeFailure(api)
         if (injected !== undefined) throw new WxFailure(`${api}:fail ${injected}`)
-        return run(options)
+        return run(options, call)
       })()
       const hasCallbacks = Boolean(options.success || options.fail || options.complete)
       const settled = outcome.then(
@@ -281,6 +533,196 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
     })
   }
 
+  /** Wait for the simulated user without counting as busy, so the harness can settle meanwhile. */
+  async function waitForUser<T>(promise: Promise<T>): Promise<T> {
+    control.inFlight--
+    control.waitingForUser++
+    try {
+      return await promise
+    } finally {
+      control.inFlight++
+      control.waitingForUser--
+    }
+  }
+
+  function violation(rule: Violation['rule'], api: string, detail: string) {
+    control.violations.push({ rule, api, detail })
+  }
+
+  function needsAuthorization(): boolean {
+    return control.privacy.declaresDataKinds && !control.privacy.agreed
+  }
+
+  /**
+   * WeChat's privacy check at the start of a privacy API. Returns true when the check moves into
+   * the scope prompt (the base library 3.4.2 checkbox path); throws the documented failure when
+   * the user disagrees; otherwise returns once the user agreed.
+   */
+  async function privacyGate(api: string, scopeWithPrompt?: string): Promise<boolean> {
+    if (!needsAuthorization()) return false
+    if (
+      scopeWithPrompt &&
+      control.privacy.checkboxInScopePrompt &&
+      control.authSetting[scopeWithPrompt] === undefined
+    ) {
+      return true
+    }
+    if (!privacyListener) {
+      // No listener: WeChat shows its own popup.
+      const answer = control.privacy.ownPopupAnswer
+      control.privacy.ownPopups.push({ referrer: api, answer })
+      control.privacyLog.push({ kind: 'own-popup', referrer: api, answer })
+      if (answer !== 'agree') throw new WxFailure(`${api}:fail ${PRIVACY_NOT_AUTHORIZED}`)
+      control.privacy.agreed = true
+      return false
+    }
+    const outcome = await waitForUser(raisePrivacyRequest(api, privacyListener))
+    if (outcome === 'disagreed') throw new WxFailure(`${api}:fail ${PRIVACY_NOT_AUTHORIZED}`)
+    return false
+  }
+
+  /** Call the listener with a resolve of its own; settles when the app answers agree/disagree. */
+  function raisePrivacyRequest(
+    api: string,
+    listener: (...args: unknown[]) => unknown,
+  ): Promise<'agreed' | 'disagreed'> {
+    const request: PrivacyRequest = {
+      id: control.privacy.requests.length + 1,
+      referrer: api,
+      state: 'waiting',
+      exposed: false,
+    }
+    const raisedAt = ++sequence
+    control.privacy.requests.push(request)
+    control.privacyLog.push({ kind: 'listener', request: request.id, referrer: api })
+    return new Promise((settle) => {
+      const resolve = (answer?: { event?: unknown; buttonId?: unknown }) => {
+        const event = answer?.event
+        const buttonId = answer?.buttonId
+        const note = (accepted: boolean) =>
+          control.privacyLog.push({
+            kind: 'resolve',
+            request: request.id,
+            event,
+            buttonId,
+            accepted,
+          })
+        if (request.state !== 'waiting') {
+          note(false)
+          violation(
+            'resolve-after-answer',
+            api,
+            `resolve(${JSON.stringify(answer)}) after request ${request.id} was ${request.state}`,
+          )
+          return
+        }
+        if (event === 'exposureAuthorization') {
+          request.exposed = true
+          note(true)
+          return
+        }
+        if (event === 'disagree') {
+          request.state = 'disagreed'
+          note(true)
+          settle('disagreed')
+          return
+        }
+        if (event === 'agree') {
+          const tapped = agreeTaps.some((tap) => tap.buttonId === buttonId && tap.at > raisedAt)
+          if (!tapped) {
+            // The base library checks the tap; without it the API does not go on.
+            note(false)
+            violation(
+              'agree-without-tap',
+              api,
+              `resolve agree with buttonId ${JSON.stringify(buttonId)}, but no agree button with that id was tapped since request ${request.id}`,
+            )
+            return
+          }
+          request.state = 'agreed'
+          control.privacy.agreed = true
+          note(true)
+          settle('agreed')
+          return
+        }
+        note(false)
+        violation('resolve-invalid', api, `resolve(${JSON.stringify(answer)}): unknown event`)
+      }
+      try {
+        listener(resolve, { referrer: api })
+      } catch (error) {
+        control.listenerErrors.push(error)
+      }
+    })
+  }
+
+  /** Show the scope prompt (or join the one already open for that scope) and get the answer. */
+  function scopePrompt(
+    api: string,
+    scope: string,
+    privacyCheckbox: boolean,
+  ): Promise<ScopePromptRecord['answer']> {
+    const open = openPrompts.find((prompt) => prompt.record.scope === scope)
+    if (open) return open.promise
+    const record: ScopePromptRecord = { scope, api, privacyCheckbox, answer: 'waiting' }
+    control.scopePrompts.push(record)
+    control.privacyLog.push({ kind: 'scope-prompt', scope, api, privacyCheckbox })
+    const decide = (answer: 'accept' | 'deny' | 'fail') => {
+      record.answer = answer
+      control.privacyLog.push({ kind: 'scope-answer', scope, answer })
+      if (answer === 'fail') return
+      control.authSetting[scope] = answer === 'accept'
+      if (answer === 'accept' && privacyCheckbox) control.privacy.agreed = true
+    }
+    const programmed = control.promptAnswers[scope] ?? 'deny'
+    if (programmed !== 'wait') {
+      decide(programmed)
+      return Promise.resolve(programmed)
+    }
+    // 'wait': the prompt stays open until the test answers it with control.answerPrompt.
+    let settlePrompt: (answer: ScopePromptRecord['answer']) => void = () => undefined
+    const promise = new Promise<ScopePromptRecord['answer']>((settle) => (settlePrompt = settle))
+    const entry = {
+      record,
+      promise,
+      answer: (answer: 'accept' | 'deny' | 'fail') => {
+        openPrompts.splice(openPrompts.indexOf(entry), 1)
+        decide(answer)
+        settlePrompt(answer)
+      },
+    }
+    openPrompts.push(entry)
+    return promise
+  }
+
+  /** The scope check of a scope-guarded API: granted goes on, denied fails, undecided asks. */
+  async function requireScope(api: string, scope: string, privacyCheckbox: boolean) {
+    const known = control.authSetting[scope]
+    if (known === true) return
+    if (known === false) throw new WxFailure(`${api}:fail auth deny`)
+    const answer = await waitForUser(scopePrompt(api, scope, privacyCheckbox))
+    if (answer === 'fail') throw new WxFailure(`${api}:fail ${promptFailWording}`)
+    if (answer !== 'accept') throw new WxFailure(`${api}:fail auth deny`)
+  }
+
+  function requireDeclared(api: string) {
+    if (!control.requiredPrivateInfos.includes(api)) {
+      throw new WxFailure(`${api}:fail ${NOT_DECLARED_REASON}`)
+    }
+  }
+
+  /** A precise location API: it exists only to be caught. */
+  function preciseLocationApi(api: string) {
+    const run = asyncApi(api, () => {
+      requireDeclared(api)
+      throw new WxFailure(`${api}:fail precise location is refused by the fake wx`)
+    })
+    return (options?: Record<string, unknown>) => {
+      violation('precise-location-api', api, `wx.${api} was called`)
+      return run(options)
+    }
+  }
+
   const systemInfo = {
     brand: 'devtools',
     model: 'harness',
@@ -359,17 +801,60 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
       return { code }
     }),
     getSetting: asyncApi('getSetting', () => ({ authSetting: { ...control.authSetting } })),
-    authorize: asyncApi('authorize', (o) => {
+    authorize: asyncApi('authorize', async (o) => {
       const scope = String(o.scope)
+      const checkbox = PRIVACY_SCOPES.has(scope) ? await privacyGate('authorize', scope) : false
       // A scope denied before is not asked again: only openSetting can change it.
-      if (control.authSetting[scope] === false) throw new WxFailure('authorize:fail auth deny')
-      if (control.authSetting[scope] === true) return {}
-      const answer = control.promptAnswers[scope] ?? 'deny'
-      control.authSetting[scope] = answer === 'accept'
-      if (answer !== 'accept') throw new WxFailure('authorize:fail auth deny')
+      await requireScope('authorize', scope, checkbox)
       return {}
     }),
-    openSetting: asyncApi('openSetting', () => ({ authSetting: { ...control.authSetting } })),
+    openSetting: asyncApi('openSetting', (_o, call) => {
+      // Since base library 2.3.0 only a tap can open the settings page.
+      if (!call.insideTap) {
+        throw new WxFailure('openSetting:fail can only be invoked by user TAP gesture')
+      }
+      control.settingsOpens++
+      for (const [scope, value] of Object.entries(control.settingsPageChoices)) {
+        if (scope in control.authSetting) control.authSetting[scope] = value
+      }
+      return { authSetting: { ...control.authSetting } }
+    }),
+
+    // Privacy authorization (base library 2.32.3+; callback style, as WeChat's typings say)
+    getPrivacySetting: asyncApi('getPrivacySetting', () => ({
+      needAuthorization: needsAuthorization(),
+      privacyContractName: control.privacy.contractName,
+    })),
+    onNeedPrivacyAuthorization: (listener: unknown) => {
+      record('onNeedPrivacyAuthorization', [])
+      if (typeof listener === 'function') {
+        privacyListener = listener as (...args: unknown[]) => unknown
+      }
+    },
+    requirePrivacyAuthorize: asyncApi('requirePrivacyAuthorize', async () => {
+      await privacyGate('requirePrivacyAuthorize')
+      return {}
+    }),
+    openPrivacyContract: asyncApi('openPrivacyContract', () => {
+      control.privacy.contractOpens++
+      return {}
+    }),
+
+    // Location: fuzzy only. The precise APIs are here to be caught.
+    getFuzzyLocation: asyncApi('getFuzzyLocation', async () => {
+      requireDeclared('getFuzzyLocation')
+      const checkbox = await privacyGate('getFuzzyLocation', FUZZY_LOCATION_SCOPE)
+      await requireScope('getFuzzyLocation', FUZZY_LOCATION_SCOPE, checkbox)
+      return { latitude: control.location.latitude, longitude: control.location.longitude }
+    }),
+    getLocation: preciseLocationApi('getLocation'),
+    startLocationUpdate: preciseLocationApi('startLocationUpdate'),
+    startLocationUpdateBackground: preciseLocationApi('startLocationUpdateBackground'),
+    chooseLocation: preciseLocationApi('chooseLocation'),
+    onLocationChange: () => {
+      record('onLocationChange', [])
+      violation('precise-location-api', 'onLocationChange', 'wx.onLocationChange was called')
+    },
 
     // Network
     request: asyncApi('request', async (o) => {

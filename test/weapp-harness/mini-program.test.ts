@@ -1,5 +1,7 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createFakeWx } from './fake-wx'
+import { createFakeWx, type FakeWx } from './fake-wx'
 import { launchMiniProgram, MiniProgram } from './mini-program'
 import { findById, hasClass, textOf, visibleText } from './render-tree'
 
@@ -12,6 +14,14 @@ afterEach(() => program?.close())
 async function launch() {
   program = await launchMiniProgram({ distDir: FIXTURE })
   return program
+}
+
+/** The fixture's privacy page (WeChat's own demo pattern), the user allowing the location prompt. */
+async function launchPrivacyPage(fake: FakeWx = createFakeWx()) {
+  fake.control.promptAnswers['scope.userFuzzyLocation'] = 'accept'
+  fake.control.location = { latitude: 30.66, longitude: 104.07 }
+  program = await launchMiniProgram({ distDir: FIXTURE, fakeWx: fake, path: 'pages/privacy/index' })
+  return { p: program, control: fake.control }
 }
 
 test('boots App() and the first page with WeChat lifecycles, in a context without window or crypto', async () => {
@@ -91,4 +101,96 @@ test('render-tree helpers read classes', async () => {
   const p = await launch()
   const root = findById(p.currentPage.render(), 'root')!
   expect(hasClass(root, 'anything')).toBe(false)
+})
+
+describe('privacy authorization through the page', () => {
+  test("app.json's requiredPrivateInfos reaches the fake wx", async () => {
+    const fake = createFakeWx({ requiredPrivateInfos: ['somethingElse'] })
+    const p = await launchMiniProgram({ distDir: FIXTURE, fakeWx: fake })
+    program = p
+    expect(fake.control.requiredPrivateInfos).toEqual(['getFuzzyLocation'])
+  })
+
+  test('a tap on the agree button (here on its label) marks the tap, then dispatches tap and agreeprivacyauthorization; the resolve is accepted', async () => {
+    const { p, control } = await launchPrivacyPage()
+    await p.currentPage.tap({ id: 'locate' })
+    expect(p.currentPage.text()).toContain('隐私弹窗：getFuzzyLocation')
+    expect(control.privacy.requests).toEqual([
+      { id: 1, referrer: 'getFuzzyLocation', state: 'waiting', exposed: true },
+    ])
+    await p.currentPage.tap({ id: 'agree-label' })
+    expect(p.currentPage.text()).toContain('位置：30.66,104.07')
+    expect((p.evaluate('getApp().shared.log') as string[]).slice(-2)).toEqual([
+      'tap:agree-btn',
+      'agree:agreeprivacyauthorization:agree-btn',
+    ])
+    expect(control.privacy.agreed).toBe(true)
+    expect(control.violations).toEqual([])
+    expect(control.privacy.ownPopups).toEqual([])
+    expect(control.insideTap).toBe(false)
+    expect(p.errors).toEqual([])
+  })
+
+  test('resolving agree from an ordinary view is caught: a violation, and the location never comes', async () => {
+    const { p, control } = await launchPrivacyPage()
+    await p.currentPage.tap({ id: 'locate' })
+    await p.currentPage.tap({ id: 'fake-agree' })
+    expect(control.violations.map((v) => [v.rule, v.api])).toEqual([
+      ['agree-without-tap', 'getFuzzyLocation'],
+    ])
+    expect(control.privacy.agreed).toBe(false)
+    expect(control.waitingForUser).toBe(1)
+    expect(p.currentPage.text()).not.toContain('位置')
+  })
+
+  test('disagree fails the pending API with the documented wording', async () => {
+    const { p } = await launchPrivacyPage()
+    await p.currentPage.tap({ id: 'locate' })
+    await p.currentPage.tap({ id: 'disagree' })
+    expect(p.currentPage.text()).toContain(
+      '失败：getFuzzyLocation:fail privacy permission is not authorized',
+    )
+  })
+
+  test('an agree button whose handler resolves nothing still records the agreement', async () => {
+    const { p, control } = await launchPrivacyPage()
+    await p.currentPage.tap({ id: 'agree-only' })
+    expect((p.evaluate('getApp().shared.log') as string[]).slice(-1)).toEqual([
+      'agree-only:agreeprivacyauthorization',
+    ])
+    expect(control.privacy.agreed).toBe(true)
+    await p.currentPage.tap({ id: 'locate' })
+    expect(p.currentPage.text()).toContain('位置：30.66,104.07')
+    expect(control.privacy.requests).toEqual([])
+  })
+
+  test('openSetting works from a tap handler, not from a timer the tap started', async () => {
+    const fake = createFakeWx({ authSetting: { 'scope.userFuzzyLocation': false } })
+    fake.control.settingsPageChoices['scope.userFuzzyLocation'] = true
+    const { p } = await launchPrivacyPage(fake)
+    await p.currentPage.tap({ id: 'settings-later' })
+    expect(p.currentPage.text()).toContain(
+      '设置失败：openSetting:fail can only be invoked by user TAP gesture',
+    )
+    await p.currentPage.tap({ id: 'settings' })
+    expect(p.currentPage.text()).toContain('设置：{"scope.userFuzzyLocation":true}')
+  })
+
+  test('declaring fuzzy and precise location together is a compile error in WeChat, so launching fails', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mini-dist-'))
+    try {
+      cpSync(FIXTURE, dir, { recursive: true })
+      const appJson = JSON.parse(readFileSync(join(dir, 'app.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >
+      appJson.requiredPrivateInfos = ['getFuzzyLocation', 'getLocation']
+      writeFileSync(join(dir, 'app.json'), JSON.stringify(appJson))
+      expect(() => new MiniProgram(dir, createFakeWx())).toThrow(
+        'requiredPrivateInfos declares getFuzzyLocation together with getLocation',
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs'
 import { dirname, join, normalize, posix, relative, resolve } from 'node:path'
 import vm from 'node:vm'
-import { createFakeWx, type FakeWx } from './fake-wx'
+import { createFakeWx, PRECISE_LOCATION_APIS, type FakeWx } from './fake-wx'
 import {
   datasetOf,
   findById,
@@ -26,7 +26,10 @@ import {
  *   navigation APIs drive;
  * - pages render through WeChat's own template compiler (`miniprogram-compiler`'s wcc) from the
  *   data the build sets with `setData`, and taps and input reach the build's event handler as
- *   WeChat would deliver them.
+ *   WeChat would deliver them (a tap on `<button open-type="agreePrivacyAuthorization">` also
+ *   records the agreement in the fake `wx` and sends the button's `agreeprivacyauthorization`);
+ * - app.json's `requiredPrivateInfos` is handed to the fake `wx`, and declaring fuzzy and precise
+ *   location together fails the launch, as it fails WeChat's compiler.
  * What it is not: a layout engine (no CSS, no sizes) or a copy of WeChat's native components.
  */
 
@@ -98,6 +101,7 @@ export class MiniProgram {
     this.appJson = JSON.parse(readFileSync(appJsonPath, 'utf8')) as AppJson
     this.wx = fake.wx
     this.control = fake.control
+    this.control.requiredPrivateInfos = checkedPrivateInfos(this.appJson)
     this.control.router = {
       navigateTo: (url) => this.open(url, 'navigateTo'),
       redirectTo: (url) => this.open(url, 'redirectTo'),
@@ -438,7 +442,14 @@ export class PageHandle {
     }
   }
 
-  /** Tap the element with this id, or the innermost one showing this text, as a finger would. */
+  /**
+   * Tap the element with this id, or the innermost one showing this text, as a finger would.
+   * The tap handler runs with the fake's `insideTap` set (so `wx.openSetting` works from it, as
+   * in WeChat). Inside a `<button open-type="agreePrivacyAuthorization">` (how Taro 4 compiles
+   * `<Button openType="agreePrivacyAuthorization" onAgreePrivacyAuthorization>`) WeChat first
+   * records the tap and the agreement (`control.tapAgreeButton(id)`), then the button gets `tap`
+   * and `agreeprivacyauthorization`, each if bound.
+   */
   async tap(target: { id: string } | { text: string }): Promise<void> {
     const tree = this.render()
     const node = 'id' in target ? findById(tree, target.id) : findByText(tree, target.text)
@@ -446,13 +457,23 @@ export class PageHandle {
       throw new Error(
         `Nothing to tap for ${JSON.stringify(target)} on ${this.route}: ${visibleText(tree)}`,
       )
+    const path = pathTo(tree, node).reverse()
     // A tap on an element reaches the nearest element (itself or an ancestor) that binds `tap`.
-    const handlerNode = pathTo(tree, node)
-      .reverse()
-      .find((candidate) => typeof candidate.attr?.bindtap === 'string')
-    if (!handlerNode)
+    const handlerNode = path.find((candidate) => typeof candidate.attr?.bindtap === 'string')
+    const agreeButton = path.find(isAgreePrivacyButton)
+    if (!handlerNode && !agreeButton)
       throw new Error(`${JSON.stringify(target)} on ${this.route} does not react to taps`)
-    this.dispatch(handlerNode, 'tap', String(handlerNode.attr.bindtap), { x: 0, y: 0 })
+    const control = this.program.control
+    if (agreeButton) control.tapAgreeButton(String(agreeButton.attr.id ?? ''))
+    if (handlerNode) {
+      control.duringTap(() =>
+        this.dispatch(handlerNode, 'tap', String(handlerNode.attr.bindtap), { x: 0, y: 0 }),
+      )
+    }
+    const agreeHandler = agreeButton && agreeHandlerOf(agreeButton)
+    if (agreeButton && agreeHandler) {
+      this.dispatch(agreeButton, AGREE_PRIVACY_EVENT, agreeHandler, {})
+    }
     await this.program.settle()
   }
 
@@ -485,6 +506,46 @@ export class PageHandle {
     }
     this.program.call(this.instance, handler, event)
   }
+}
+
+/**
+ * The event WeChat sends a `<button open-type="agreePrivacyAuthorization">` when the user taps
+ * it. Taro 4's weapp template binds it as `bindagreeprivacyauthorization="eh"` (its Button
+ * template lists `bindagreeprivacyauthorization`; the runtime maps `onAgreePrivacyAuthorization`
+ * to the lower-cased event name), and Taro's `eh` routes it by `event.type`.
+ */
+const AGREE_PRIVACY_EVENT = 'agreeprivacyauthorization'
+
+/** wcc renders `open-type` as `openType`; WeChat allows several, joined with `|`. */
+function isAgreePrivacyButton(node: RenderedNode): boolean {
+  if (node.tag !== 'wx-button') return false
+  const openType = node.attr?.openType ?? node.attr?.['open-type']
+  return String(openType ?? '')
+    .split('|')
+    .includes('agreePrivacyAuthorization')
+}
+
+function agreeHandlerOf(node: RenderedNode): string | undefined {
+  const handler =
+    node.attr?.[`bind${AGREE_PRIVACY_EVENT}`] ?? node.attr?.[`bind:${AGREE_PRIVACY_EVENT}`]
+  return typeof handler === 'string' ? handler : undefined
+}
+
+/**
+ * app.json's `requiredPrivateInfos`, refused as WeChat's compiler refuses it: getFuzzyLocation
+ * excludes the precise location APIs.
+ */
+function checkedPrivateInfos(appJson: AppJson): string[] {
+  const declared = appJson.requiredPrivateInfos ?? []
+  const precise = declared.filter(
+    (api) => api !== 'chooseLocation' && (PRECISE_LOCATION_APIS as readonly string[]).includes(api),
+  )
+  if (declared.includes('getFuzzyLocation') && precise.length) {
+    throw new Error(
+      `app.json requiredPrivateInfos declares getFuzzyLocation together with ${precise.join(', ')}: WeChat refuses to compile this`,
+    )
+  }
+  return [...declared]
 }
 
 /** Apply one Taro setData path ("root.cn.[0].cl") to the page data. */
