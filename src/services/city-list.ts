@@ -1,15 +1,24 @@
 import { AppError } from '../security/app-error'
 import type { City, CitySearchRequest, CitySearchResponse } from './api-contract'
 
+/** A city as the list below writes it: a `City` whose pinyin keeps its syllables apart. */
+export interface ListedCity extends Omit<City, 'pinyin'> {
+  /**
+   * Pinyin without tones, lowercase, one syllable per Chinese character, separated by spaces
+   * ('hang zhou'): the syllable boundaries give the initials people search by ('hz').
+   */
+  syllables: string
+}
+
 /**
- * The embedded city list: Chinese cities first, then some world cities.
+ * The embedded city list as written: Chinese cities first, then some world cities.
  * Coordinates are public city centres rounded to two decimals (about 1 km).
  */
-export const CITIES: readonly City[] = [
+export const LISTED_CITIES: readonly ListedCity[] = [
   {
     id: 'beijing',
     name: '北京',
-    pinyin: 'beijing',
+    syllables: 'bei jing',
     province: '北京',
     country: 'CN',
     lat: 39.9,
@@ -18,7 +27,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'shanghai',
     name: '上海',
-    pinyin: 'shanghai',
+    syllables: 'shang hai',
     province: '上海',
     country: 'CN',
     lat: 31.23,
@@ -27,7 +36,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'guangzhou',
     name: '广州',
-    pinyin: 'guangzhou',
+    syllables: 'guang zhou',
     province: '广东',
     country: 'CN',
     lat: 23.13,
@@ -36,7 +45,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'shenzhen',
     name: '深圳',
-    pinyin: 'shenzhen',
+    syllables: 'shen zhen',
     province: '广东',
     country: 'CN',
     lat: 22.54,
@@ -45,7 +54,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'hangzhou',
     name: '杭州',
-    pinyin: 'hangzhou',
+    syllables: 'hang zhou',
     province: '浙江',
     country: 'CN',
     lat: 30.27,
@@ -54,7 +63,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'nanjing',
     name: '南京',
-    pinyin: 'nanjing',
+    syllables: 'nan jing',
     province: '江苏',
     country: 'CN',
     lat: 32.06,
@@ -63,7 +72,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'suzhou',
     name: '苏州',
-    pinyin: 'suzhou',
+    syllables: 'su zhou',
     province: '江苏',
     country: 'CN',
     lat: 31.3,
@@ -72,7 +81,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'chengdu',
     name: '成都',
-    pinyin: 'chengdu',
+    syllables: 'cheng du',
     province: '四川',
     country: 'CN',
     lat: 30.57,
@@ -81,7 +90,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'chongqing',
     name: '重庆',
-    pinyin: 'chongqing',
+    syllables: 'chong qing',
     province: '重庆',
     country: 'CN',
     lat: 29.56,
@@ -90,7 +99,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'wuhan',
     name: '武汉',
-    pinyin: 'wuhan',
+    syllables: 'wu han',
     province: '湖北',
     country: 'CN',
     lat: 30.59,
@@ -99,7 +108,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'xian',
     name: '西安',
-    pinyin: 'xian',
+    syllables: 'xi an',
     province: '陕西',
     country: 'CN',
     lat: 34.34,
@@ -108,7 +117,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'tianjin',
     name: '天津',
-    pinyin: 'tianjin',
+    syllables: 'tian jin',
     province: '天津',
     country: 'CN',
     lat: 39.08,
@@ -117,7 +126,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'changsha',
     name: '长沙',
-    pinyin: 'changsha',
+    syllables: 'chang sha',
     province: '湖南',
     country: 'CN',
     lat: 28.23,
@@ -126,7 +135,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'zhengzhou',
     name: '郑州',
-    pinyin: 'zhengzhou',
+    syllables: 'zheng zhou',
     province: '河南',
     country: 'CN',
     lat: 34.75,
@@ -135,7 +144,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'qingdao',
     name: '青岛',
-    pinyin: 'qingdao',
+    syllables: 'qing dao',
     province: '山东',
     country: 'CN',
     lat: 36.07,
@@ -144,7 +153,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'jinan',
     name: '济南',
-    pinyin: 'jinan',
+    syllables: 'ji nan',
     province: '山东',
     country: 'CN',
     lat: 36.65,
@@ -153,7 +162,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'xiamen',
     name: '厦门',
-    pinyin: 'xiamen',
+    syllables: 'xia men',
     province: '福建',
     country: 'CN',
     lat: 24.48,
@@ -162,7 +171,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'fuzhou',
     name: '福州',
-    pinyin: 'fuzhou',
+    syllables: 'fu zhou',
     province: '福建',
     country: 'CN',
     lat: 26.07,
@@ -171,7 +180,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'kunming',
     name: '昆明',
-    pinyin: 'kunming',
+    syllables: 'kun ming',
     province: '云南',
     country: 'CN',
     lat: 25.04,
@@ -180,7 +189,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'guiyang',
     name: '贵阳',
-    pinyin: 'guiyang',
+    syllables: 'gui yang',
     province: '贵州',
     country: 'CN',
     lat: 26.65,
@@ -189,7 +198,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'nanning',
     name: '南宁',
-    pinyin: 'nanning',
+    syllables: 'nan ning',
     province: '广西',
     country: 'CN',
     lat: 22.82,
@@ -198,7 +207,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'haikou',
     name: '海口',
-    pinyin: 'haikou',
+    syllables: 'hai kou',
     province: '海南',
     country: 'CN',
     lat: 20.04,
@@ -207,7 +216,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'sanya',
     name: '三亚',
-    pinyin: 'sanya',
+    syllables: 'san ya',
     province: '海南',
     country: 'CN',
     lat: 18.25,
@@ -216,7 +225,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'shenyang',
     name: '沈阳',
-    pinyin: 'shenyang',
+    syllables: 'shen yang',
     province: '辽宁',
     country: 'CN',
     lat: 41.81,
@@ -225,7 +234,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'dalian',
     name: '大连',
-    pinyin: 'dalian',
+    syllables: 'da lian',
     province: '辽宁',
     country: 'CN',
     lat: 38.91,
@@ -234,7 +243,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'changchun',
     name: '长春',
-    pinyin: 'changchun',
+    syllables: 'chang chun',
     province: '吉林',
     country: 'CN',
     lat: 43.82,
@@ -243,7 +252,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'harbin',
     name: '哈尔滨',
-    pinyin: 'haerbin',
+    syllables: 'ha er bin',
     province: '黑龙江',
     country: 'CN',
     lat: 45.8,
@@ -252,7 +261,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'hohhot',
     name: '呼和浩特',
-    pinyin: 'huhehaote',
+    syllables: 'hu he hao te',
     province: '内蒙古',
     country: 'CN',
     lat: 40.84,
@@ -261,7 +270,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'taiyuan',
     name: '太原',
-    pinyin: 'taiyuan',
+    syllables: 'tai yuan',
     province: '山西',
     country: 'CN',
     lat: 37.87,
@@ -270,7 +279,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'shijiazhuang',
     name: '石家庄',
-    pinyin: 'shijiazhuang',
+    syllables: 'shi jia zhuang',
     province: '河北',
     country: 'CN',
     lat: 38.04,
@@ -279,7 +288,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'hefei',
     name: '合肥',
-    pinyin: 'hefei',
+    syllables: 'he fei',
     province: '安徽',
     country: 'CN',
     lat: 31.82,
@@ -288,7 +297,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'nanchang',
     name: '南昌',
-    pinyin: 'nanchang',
+    syllables: 'nan chang',
     province: '江西',
     country: 'CN',
     lat: 28.68,
@@ -297,7 +306,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'lanzhou',
     name: '兰州',
-    pinyin: 'lanzhou',
+    syllables: 'lan zhou',
     province: '甘肃',
     country: 'CN',
     lat: 36.06,
@@ -306,7 +315,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'xining',
     name: '西宁',
-    pinyin: 'xining',
+    syllables: 'xi ning',
     province: '青海',
     country: 'CN',
     lat: 36.62,
@@ -315,7 +324,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'yinchuan',
     name: '银川',
-    pinyin: 'yinchuan',
+    syllables: 'yin chuan',
     province: '宁夏',
     country: 'CN',
     lat: 38.49,
@@ -324,7 +333,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'urumqi',
     name: '乌鲁木齐',
-    pinyin: 'wulumuqi',
+    syllables: 'wu lu mu qi',
     province: '新疆',
     country: 'CN',
     lat: 43.83,
@@ -333,7 +342,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'lhasa',
     name: '拉萨',
-    pinyin: 'lasa',
+    syllables: 'la sa',
     province: '西藏',
     country: 'CN',
     lat: 29.65,
@@ -342,7 +351,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'hongkong',
     name: '香港',
-    pinyin: 'xianggang',
+    syllables: 'xiang gang',
     province: '香港',
     country: 'HK',
     lat: 22.32,
@@ -351,7 +360,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'macau',
     name: '澳门',
-    pinyin: 'aomen',
+    syllables: 'ao men',
     province: '澳门',
     country: 'MO',
     lat: 22.2,
@@ -360,7 +369,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'taipei',
     name: '台北',
-    pinyin: 'taibei',
+    syllables: 'tai bei',
     province: '台湾',
     country: 'TW',
     lat: 25.03,
@@ -369,7 +378,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'tokyo',
     name: '东京',
-    pinyin: 'dongjing',
+    syllables: 'dong jing',
     province: '日本',
     country: 'JP',
     lat: 35.68,
@@ -378,7 +387,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'seoul',
     name: '首尔',
-    pinyin: 'shouer',
+    syllables: 'shou er',
     province: '韩国',
     country: 'KR',
     lat: 37.57,
@@ -387,7 +396,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'singapore',
     name: '新加坡',
-    pinyin: 'xinjiapo',
+    syllables: 'xin jia po',
     province: '新加坡',
     country: 'SG',
     lat: 1.35,
@@ -396,7 +405,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'bangkok',
     name: '曼谷',
-    pinyin: 'mangu',
+    syllables: 'man gu',
     province: '泰国',
     country: 'TH',
     lat: 13.76,
@@ -405,7 +414,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'sydney',
     name: '悉尼',
-    pinyin: 'xini',
+    syllables: 'xi ni',
     province: '澳大利亚',
     country: 'AU',
     lat: -33.87,
@@ -414,7 +423,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'london',
     name: '伦敦',
-    pinyin: 'lundun',
+    syllables: 'lun dun',
     province: '英国',
     country: 'GB',
     lat: 51.51,
@@ -423,7 +432,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'paris',
     name: '巴黎',
-    pinyin: 'bali',
+    syllables: 'ba li',
     province: '法国',
     country: 'FR',
     lat: 48.86,
@@ -432,7 +441,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'berlin',
     name: '柏林',
-    pinyin: 'bolin',
+    syllables: 'bo lin',
     province: '德国',
     country: 'DE',
     lat: 52.52,
@@ -441,7 +450,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'new-york',
     name: '纽约',
-    pinyin: 'niuyue',
+    syllables: 'niu yue',
     province: '美国',
     country: 'US',
     lat: 40.71,
@@ -450,7 +459,7 @@ export const CITIES: readonly City[] = [
   {
     id: 'san-francisco',
     name: '旧金山',
-    pinyin: 'jiujinshan',
+    syllables: 'jiu jin shan',
     province: '美国',
     country: 'US',
     lat: 37.77,
@@ -458,20 +467,67 @@ export const CITIES: readonly City[] = [
   },
 ]
 
+/** The city list as the API contract has it: `pinyin` run together ('hangzhou'). */
+export const CITIES: readonly City[] = LISTED_CITIES.map(({ id, name, syllables, ...rest }) => ({
+  id,
+  name,
+  pinyin: syllables.replace(/ /g, ''),
+  ...rest,
+}))
+
+/** The listed city with exactly this id (case-sensitive), or undefined. */
 export function findCity(id: string): City | undefined {
   return CITIES.find((city) => city.id === id)
 }
 
+interface SearchEntry {
+  city: City
+  /** First letter of each syllable: 'hz' for 杭州, 'sh' for 上海 (zh, ch, sh count as z, c, s). */
+  initials: string
+}
+
+const SEARCH_ENTRIES: readonly SearchEntry[] = LISTED_CITIES.map(({ syllables }, i) => ({
+  city: CITIES[i],
+  initials: syllables
+    .split(' ')
+    .map((syllable) => syllable[0])
+    .join(''),
+}))
+
+/** The ways a query can match a city, best first: a city ranks by the first one it meets. */
+const MATCH_RULES: ReadonlyArray<(entry: SearchEntry, q: string) => boolean> = [
+  ({ initials }, q) => initials === q, // 'hz' -> 杭州
+  ({ city }, q) => city.pinyin.startsWith(q), // 'hang' -> 杭州; 'sh' -> 深圳 after 上海
+  ({ initials }, q) => initials.startsWith(q), // 'sj' -> 石家庄
+  ({ city }, q) => city.name.includes(q), // '西' -> 西安
+  ({ city }, q) => city.province.includes(q), // '广东' -> 广州
+]
+
 /**
- * Search by Chinese name, pinyin (prefix or full) or province. Matching is case-insensitive and
- * ignores spaces; results keep the list order (Chinese cities first).
+ * Search by pinyin initials, pinyin, Chinese name or province, best match first:
+ * 1. the initials exactly ('hz' -> 杭州, 'sh' -> 上海);
+ * 2. the start of the full pinyin ('hang' -> 杭州; 'sh' -> 深圳, 沈阳 ...);
+ * 3. the start of the initials ('sj' -> 石家庄);
+ * 4. part of the Chinese name ('西' -> 西安);
+ * 5. part of the province ('广东' -> 广州).
+ * Cities of the same rank keep the list order (Chinese cities first). Case and whitespace do not
+ * matter. A query that is empty once trimmed returns the head of the list (nothing to match: the
+ * user browses). Text that matches nothing (symbols, emoji, text longer than any name) and a
+ * value that is not a string return no city. Never throws.
  */
 export function searchCities(query: string, limit = 20): City[] {
-  const q = query.trim().toLowerCase().replace(/\s+/g, '')
+  if (typeof query !== 'string') return []
+  const q = query.toLowerCase().replace(/\s+/g, '')
   if (!q) return CITIES.slice(0, limit)
-  return CITIES.filter(
-    (city) => city.name.includes(q) || city.pinyin.startsWith(q) || city.province.includes(q),
-  ).slice(0, limit)
+  return SEARCH_ENTRIES.map((entry, index) => ({
+    city: entry.city,
+    index,
+    rank: MATCH_RULES.findIndex((matches) => matches(entry, q)),
+  }))
+    .filter(({ rank }) => rank >= 0)
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .slice(0, limit)
+    .map(({ city }) => city)
 }
 
 /**
