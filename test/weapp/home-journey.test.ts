@@ -33,14 +33,10 @@ function expectHealthy(program: MiniProgram) {
   expect(program.currentPage.text().length).toBeGreaterThan(0)
 }
 
-test('app.json: home, consent and maintenance in the main package; the rest in a preloaded subpackage', async () => {
+test('app.json: home (with the consent dialog) and maintenance in the main package; the rest in a preloaded subpackage', async () => {
   const program = await launch()
   // What a first launch and an incident need is downloaded before the first page shows.
-  expect(program.appJson.pages).toEqual([
-    'pages/home/index',
-    'pages/consent/index',
-    'pages/maintenance/index',
-  ])
+  expect(program.appJson.pages).toEqual(['pages/home/index', 'pages/maintenance/index'])
   expect(program.appJson.subPackages).toEqual([
     {
       root: 'more',
@@ -56,8 +52,11 @@ test('app.json: home, consent and maintenance in the main package; the rest in a
   })
   // The launch ran without a single subpackage file.
   expect(program.loadedSubpackages).toEqual([])
-  // No location API may be declared before the PERMISSION practice asks for the fuzzy one only.
-  expect(program.appJson.requiredPrivateInfos).toBeUndefined()
+  // PERMISSION: the fuzzy location and nothing else, with the prompt's text (at most 30 characters).
+  expect(program.appJson.requiredPrivateInfos).toEqual(['getFuzzyLocation'])
+  const permission = program.appJson.permission as Record<string, { desc: string }>
+  expect(Object.keys(permission)).toEqual(['scope.userFuzzyLocation'])
+  expect([...permission['scope.userFuzzyLocation'].desc].length).toBeLessThanOrEqual(30)
   expect(program.appJson.window?.navigationBarTitleText).toBe('安心天气')
 })
 
@@ -169,7 +168,7 @@ test.each([
   expectHealthy(program)
 })
 
-test.each(['pages/consent/index', 'pages/maintenance/index'])(
+test.each(['pages/maintenance/index'])(
   '%s is routed and renders',
   async (path) => {
     app = await launchMiniProgram({ path })

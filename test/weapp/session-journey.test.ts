@@ -36,10 +36,17 @@ function relaunch(previous: FakeWx, program: MiniProgram, next = createFakeWx())
   return next
 }
 
-/** Launches, opens the privacy center from home, and waits until it shows `state`. */
+/**
+ * Launches, agrees to the privacy policy if asked (a first launch: signing in needs consent),
+ * opens the privacy center from home, and waits until it shows `state`.
+ */
 async function openPrivacyCenter(fake: FakeWx, state: '未登录' | '已登录' = '未登录') {
   app = await launchMiniProgram({ fakeWx: fake })
   await app.currentPage.waitForText('北京')
+  await app.settle()
+  if (app.currentPage.text().includes('欢迎使用安心天气')) {
+    await app.currentPage.tap({ id: 'consent-agree' })
+  }
   await app.currentPage.tap({ id: 'home-privacy-center' })
   expect(app.currentPage.route).toBe('more/pages/privacy-center/index')
   await app.currentPage.waitForText(state)
@@ -141,6 +148,8 @@ test('when storage is full at sign-in the user is told plainly and nothing store
   fake.control.loginCodes.push('weapp-journey-5')
   app = await launchMiniProgram({ fakeWx: fake })
   await app.currentPage.waitForText('成都')
+  await app.currentPage.waitForText('欢迎使用安心天气')
+  await app.currentPage.tap({ id: 'consent-agree' })
   await app.currentPage.tap({ id: 'home-privacy-center' })
   await app.currentPage.waitForText('未登录')
   // Sign-in's first write (the new install key) hits WeChat's quota.

@@ -40,6 +40,8 @@ test('a build without TARO_APP_API_ORIGIN launches and uses the documented defau
   expect(app.evaluate('typeof process')).toBe('undefined')
   // Sign-in goes to the default origin (the fake's request domains hold it).
   fake.control.loginCodes.push('settings-missing-1')
+  await app.currentPage.waitForText('欢迎使用安心天气')
+  await app.currentPage.tap({ id: 'consent-agree' })
   await app.currentPage.tap({ id: 'home-privacy-center' })
   await app.currentPage.waitForText('未登录')
   await app.currentPage.tap({ id: 'privacy-sign-in' })

@@ -29,10 +29,12 @@ export default function ConsentDialog({ askOnLaunch = false }: { askOnLaunch?: b
   const [analytics, setAnalytics] = useState(false)
   const [contractName, setContractName] = useState<string>()
 
+  // Each privacy request is told once that the dialog is on screen, also one arriving while open.
   useEffect(() => {
-    if (!dialog.visible) return
-    reportPrivacyDialogShown()
-    getPrivacySetting().then((setting) => setContractName(setting.contractName))
+    if (dialog.visible) reportPrivacyDialogShown()
+  }, [dialog.visible, dialog.pending])
+  useEffect(() => {
+    if (dialog.visible) getPrivacySetting().then((setting) => setContractName(setting.contractName))
   }, [dialog.visible])
 
   if (!dialog.visible) return null

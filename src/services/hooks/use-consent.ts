@@ -53,6 +53,8 @@ export function useConsentDialog(askOnLaunch: boolean) {
 
   return {
     visible,
+    /** How many WeChat privacy requests wait for this dialog. */
+    pending,
     /** Agreed before, to an older policy version: show what changed. */
     policyChanged: decision.changed,
     /** 同意. `buttonId`: the agree button's id, from its agreePrivacyAuthorization event (weapp). */
