@@ -8,7 +8,11 @@ export interface ServerWeatherProvider {
   forecast(city: City, now: Date): Promise<WeatherResponse>
 }
 
-/** The default: the same deterministic model the app uses offline, no network needed. */
+/**
+ * The default: the same deterministic model the app's offline test double uses (`forecastFor`:
+ * climate by region and month, snow at or below freezing, heat index and wind chill), no
+ * network needed. server/test/embedded-weather.test.ts judges it city by city.
+ */
 export const embeddedProvider: ServerWeatherProvider = {
   async forecast(city, now) {
     return { ...forecastFor(city, now), source: 'server' }
