@@ -29,7 +29,9 @@ const weatherProvider = createServerWeatherProvider({
       }
     },
     write: (value) => {
-      Taro.setStorage({ key: WEATHER_CACHE_KEY, data: JSON.stringify(value) }).catch(() => undefined)
+      Taro.setStorage({ key: WEATHER_CACHE_KEY, data: JSON.stringify(value) }).catch(
+        () => undefined,
+      )
     },
   },
 })

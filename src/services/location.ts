@@ -2,6 +2,7 @@ import Taro from '@tarojs/taro'
 import { AppError } from '../security/app-error'
 import type { City } from './api-contract'
 import { nearestCity } from './nearest-city'
+import { pendingPrivacyRequests } from './wechat-privacy'
 
 /**
  * PERMISSION: "use my location", asked for only when the user taps it, and turned into the
@@ -79,12 +80,17 @@ async function currentPosition(
     process.env.TARO_ENV === 'weapp'
       ? Taro.getFuzzyLocation({ type: 'wgs84' })
       : Taro.getLocation({ type: 'wgs84' })
+  // The clock does not run out while the user reads the consent dialog (WeChat holds the call
+  // until they answer it): it starts again instead.
   let timer: ReturnType<typeof setTimeout> | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new AppError('ERR_LOCATION_TIMEOUT', `no location within ${timeoutMs} ms`)),
-      timeoutMs,
-    )
+    const arm = () => {
+      timer = setTimeout(() => {
+        if (pendingPrivacyRequests() > 0) arm()
+        else reject(new AppError('ERR_LOCATION_TIMEOUT', `no location within ${timeoutMs} ms`))
+      }, timeoutMs)
+    }
+    arm()
   })
   try {
     const { latitude, longitude } = await Promise.race([ask, timeout])

@@ -168,15 +168,12 @@ test.each([
   expectHealthy(program)
 })
 
-test.each(['pages/maintenance/index'])(
-  '%s is routed and renders',
-  async (path) => {
-    app = await launchMiniProgram({ path })
-    expect(app.currentPage.route).toBe(path)
-    expect(app.currentPage.text()).toContain('后续版本')
-    expectHealthy(app)
-  },
-)
+test.each(['pages/maintenance/index'])('%s is routed and renders', async (path) => {
+  app = await launchMiniProgram({ path })
+  expect(app.currentPage.route).toBe(path)
+  expect(app.currentPage.text()).toContain('后续版本')
+  expectHealthy(app)
+})
 
 test('the weapp runtime has no window, document or crypto, as on a device', async () => {
   const program = await launch()

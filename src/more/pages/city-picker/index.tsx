@@ -1,8 +1,13 @@
 import { Input, Text, View } from '@tarojs/components'
-import Taro from '@tarojs/taro'
-import { useState } from 'react'
-import { isAppError } from '../../../security/app-error'
+import Taro, { useRouter } from '@tarojs/taro'
+import { useEffect, useRef, useState } from 'react'
+import ConsentDialog from '../../../components/consent-dialog'
+import { isAppError, type AppErrorCode } from '../../../security/app-error'
+import { consent } from '../../../services/app-consent'
+import { CITIES } from '../../../services/city-list'
 import { saveSelectedCity, type ChosenCity } from '../../../services/city-preference'
+import { reconsiderConsent, useConsent } from '../../../services/hooks/use-consent'
+import { locateNearestCity, openLocationSettings } from '../../../services/location'
 import { useCitySearch } from '../../../services/hooks/use-city-search'
 import { useSelectedCity } from '../../../services/hooks/use-selected-city'
 import './index.css'
@@ -48,7 +53,7 @@ export default function CityPickerPage() {
         />
       </View>
 
-      {/* The "use my location" card goes here, above the current city. */}
+      {!searching && <LocationCard onFound={choose} />}
 
       {!searching && (
         <View className='picker__list card'>
@@ -88,6 +93,110 @@ export default function CityPickerPage() {
           </View>
         ))}
       </View>
+      <ConsentDialog />
     </View>
   )
+}
+
+type LocateState = { status: 'idle' | 'busy' } | { status: 'failed'; code: AppErrorCode }
+
+/**
+ * PERMISSION: "use my location", explained in one sentence before anything is asked; the
+ * location is asked for only on the tap. Every failure leaves the list below: no dead end.
+ * Home's "使用我的位置" opens this page with `?locate=1`, which highlights the card.
+ */
+function LocationCard({ onFound }: { onFound: (city: ChosenCity) => void }) {
+  // (No router when the page is rendered on its own, as in component tests.)
+  const highlighted = useRouter()?.params?.locate === '1'
+  const [state, setState] = useState<LocateState>({ status: 'idle' })
+  const allowed = useConsent().state !== undefined && consent.allows('location')
+
+  // A page the user has left must not act on a late answer (save a city, navigate back).
+  const shown = useRef(true)
+  useEffect(
+    () => () => {
+      shown.current = false
+    },
+    [],
+  )
+
+  const locate = async () => {
+    setState({ status: 'busy' })
+    try {
+      const city = await locateNearestCity(CITIES)
+      if (!shown.current) return
+      setState({ status: 'idle' })
+      onFound(city)
+    } catch (error) {
+      if (!shown.current) return
+      setState({
+        status: 'failed',
+        code: isAppError(error) ? error.code : 'ERR_LOCATION_UNAVAILABLE',
+      })
+    }
+  }
+  // WeChat opens its settings page only from a tap: this handler calls it before any await.
+  const openSettings = async () => {
+    if (await openLocationSettings()) await locate()
+  }
+
+  let body
+  if (!allowed) {
+    body = (
+      <View>
+        <Text className='picker__locate-text'>同意隐私政策后才能使用定位。</Text>
+        <View id='locate-consent' className='button-secondary' onClick={reconsiderConsent}>
+          查看并选择
+        </View>
+      </View>
+    )
+  } else if (state.status === 'busy') {
+    body = <Text className='picker__locate-text'>正在定位…</Text>
+  } else {
+    const failed = state.status === 'failed' ? state.code : undefined
+    const denied = failed === 'ERR_LOCATION_DENIED'
+    body = (
+      <View>
+        <Text id='locate-status' className='picker__locate-text'>
+          {failed ? locateFailureText(failed) : LOCATE_EXPLANATION}
+        </Text>
+        {denied && process.env.TARO_ENV === 'weapp' ? (
+          <View id='locate-open-setting' className='button-primary' onClick={openSettings}>
+            去设置开启
+          </View>
+        ) : (
+          <View id='locate-button' className='button-primary' onClick={locate}>
+            {failed ? '再试一次' : '使用我的位置'}
+          </View>
+        )}
+      </View>
+    )
+  }
+  return (
+    <View
+      id='locate-card'
+      className={highlighted ? 'card picker__locate picker__locate--asked' : 'card picker__locate'}
+    >
+      {body}
+    </View>
+  )
+}
+
+/** The one sentence said before the location is asked for. */
+const LOCATE_EXPLANATION =
+  '定位只用于找出离你最近的城市：模糊位置在手机上换算，坐标不保存、不上传。'
+
+function locateFailureText(code: AppErrorCode): string {
+  switch (code) {
+    case 'ERR_LOCATION_DENIED':
+      return process.env.TARO_ENV === 'weapp'
+        ? '位置权限已关闭。可以去设置中开启，或在下方手动选择城市。'
+        : '浏览器没有允许定位。可以在浏览器设置中允许，或在下方手动选择城市。'
+    case 'ERR_LOCATION_TIMEOUT':
+      return '定位超时。可以再试一次，或在下方手动选择城市。'
+    case 'ERR_NO_CITY_NEARBY':
+      return '附近没有可选的城市，请在下方手动选择。'
+    default:
+      return '暂时无法获取位置。可以再试一次，或在下方手动选择城市。'
+  }
 }
