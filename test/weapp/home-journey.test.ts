@@ -181,3 +181,30 @@ test('the weapp runtime has no window, document or crypto, as on a device', asyn
   expect(program.evaluate('typeof document')).toBe('undefined')
   expect(program.evaluate('typeof crypto')).toBe('undefined')
 })
+
+test('server down at the next launch: the last weather kept for the city, with an offline notice', async () => {
+  const fake = createFakeWx()
+  const program = await launch(fake)
+  await program.currentPage.waitForText('未来 5 天')
+  const temperature = program.currentPage.text().match(/-?\d+°/)?.[0]
+  program.close()
+  app = undefined
+
+  // Same device, no server: a fake wx with no network answers every request with a failure.
+  const offline = createFakeWx()
+  for (const [key, item] of fake.control.storage) offline.control.storage.set(key, { ...item })
+  app = await launchMiniProgram({ fakeWx: offline })
+  await app.currentPage.waitForText('暂时连不上服务器，显示的是上次获取的天气')
+  expect(app.currentPage.text()).toContain('未来 5 天')
+  expect(app.currentPage.text()).toContain(temperature)
+  expect(app.currentPage.text()).toMatch(/更新于/)
+  expect(offline.control.requests.length).toBeGreaterThan(0) // it did try the server first
+  expect(app.errors).toEqual([])
+})
+
+test('server down and nothing kept: the error with a retry, never an empty page', async () => {
+  app = await launchMiniProgram({ fakeWx: createFakeWx() })
+  await app.currentPage.waitForText('天气数据暂时无法获取')
+  expect(app.currentPage.text()).toContain('重试')
+  expect(app.errors).toEqual([])
+})

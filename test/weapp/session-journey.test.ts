@@ -215,3 +215,34 @@ test.each<
     expectHealthy(next)
   },
 )
+
+test('consent goes to the server once signed in; withdrawing records it there, ends the session and wipes the device', async () => {
+  const { fake, sessions } = connectedWx()
+  fake.control.loginCodes.push('weapp-journey-consent')
+  const program = await openPrivacyCenter(fake)
+  await program.currentPage.waitForText('同意了隐私政策')
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+  await program.settle()
+  // The agreement made before signing in was sent once the session existed.
+  const [credentials] = sessions
+  const exported = await server.signed(credentials, '/v1/me/data')
+  const consents = (exported.body as { consents: Array<{ decision: string }> }).consents
+  expect(consents.map((c) => c.decision)).toEqual(['agreed'])
+
+  // Withdraw (confirmed in WeChat's modal): the server hears it while the session can still sign.
+  fake.control.modalAnswer = 'accept'
+  await program.currentPage.tap({ id: 'privacy-withdraw' })
+  await program.currentPage.waitForText('已撤回同意')
+  await program.settle()
+  const decisions = server.db
+    .prepare('SELECT decision FROM consents ORDER BY id')
+    .all()
+    .map((row) => (row as { decision: string }).decision)
+  expect(decisions).toEqual(['agreed', 'withdrawn'])
+  // The session ended on the server and nothing of it is left on the device.
+  expect((await server.signed(credentials, '/v1/me/data')).status).toBe(401)
+  expect([...fake.control.storage.keys()].filter((key) => key.startsWith('secure.'))).toEqual([])
+  expect(program.currentPage.text()).toContain('登录需要你先同意隐私政策')
+  expectHealthy(program)
+})
