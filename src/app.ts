@@ -8,32 +8,17 @@ import { secureStore } from './services/device-store'
 import { createServerWeatherProvider } from './services/server-weather-provider'
 import { emitSecurityEvent } from './services/security-events'
 import { API_ORIGIN } from './services/settings'
+import { deviceWeatherCache } from './services/weather-cache'
 import { WeatherProviderContext } from './services/weather-context'
 import { installPrivacyListener } from './services/wechat-privacy'
 import './app.css'
-
-/** Device storage key of the last good weather per city (public data, kept in clear). */
-const WEATHER_CACHE_KEY = 'weather.lastGood'
 
 // One weather source for every page: the API server (the reference server in development), with
 // the last good answer per city kept on the device for when the server cannot be reached.
 const weatherProvider = createServerWeatherProvider({
   client: apiClient,
   apiOrigin: API_ORIGIN,
-  cache: {
-    read: () => {
-      try {
-        return JSON.parse(Taro.getStorageSync(WEATHER_CACHE_KEY) || '{}')
-      } catch {
-        return undefined
-      }
-    },
-    write: (value) => {
-      Taro.setStorage({ key: WEATHER_CACHE_KEY, data: JSON.stringify(value) }).catch(
-        () => undefined,
-      )
-    },
-  },
+  cache: deviceWeatherCache,
 })
 
 // Ask for the remembered city's weather as soon as the app's code runs, while the first page is

@@ -170,6 +170,14 @@ export class ConsentService {
     await this.save(this.current)
   }
 
+  /** The server no longer holds the decision (the user's data was erased there): send it again. */
+  async markUnsent(): Promise<void> {
+    const state = this.current
+    if (state?.status !== 'agreed' && state?.status !== 'withdrawn') return
+    this.current = { ...state, sent: false }
+    await this.save(this.current)
+  }
+
   /** Calls `listener` on every change (and once the record is read); returns the unsubscribe. */
   subscribe(listener: (state: ConsentState) => void): () => void {
     this.listeners.add(listener)

@@ -250,3 +250,14 @@ test('load() answers the state now, not the one read at launch', async () => {
   await consent.decline()
   expect((await consent.load()).status).toBe('declined')
 })
+
+test('after the server erased the user, the decision is sent again at the next sign-in', async () => {
+  const { consent } = setup()
+  await consent.load()
+  await consent.agree({ analytics: false })
+  const state = consent.state() as Extract<ConsentState, { decidedAt: number }>
+  await consent.markSent(state.decidedAt)
+  expect(consent.unsent()).toBeUndefined()
+  await consent.markUnsent()
+  expect(consent.unsent()).toEqual({ policyVersion: VERSION, decision: 'agreed' })
+})

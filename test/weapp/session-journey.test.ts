@@ -227,7 +227,10 @@ test('consent goes to the server once signed in; withdrawing records it there, e
   // The agreement made before signing in was sent once the session existed.
   const [credentials] = sessions
   const exported = await server.signed(credentials, '/v1/me/data')
-  const consents = (exported.body as { consents: Array<{ decision: string }> }).consents
+  const { consents, user } = exported.body as {
+    consents: Array<{ decision: string }>
+    user: { id: string }
+  }
   expect(consents.map((c) => c.decision)).toEqual(['agreed'])
 
   // Withdraw (confirmed in WeChat's modal): the server hears it while the session can still sign.
@@ -236,13 +239,69 @@ test('consent goes to the server once signed in; withdrawing records it there, e
   await program.currentPage.waitForText('已撤回同意')
   await program.settle()
   const decisions = server.db
-    .prepare('SELECT decision FROM consents ORDER BY id')
-    .all()
+    .prepare('SELECT decision FROM consents WHERE user_id = ? ORDER BY id')
+    .all(user.id)
     .map((row) => (row as { decision: string }).decision)
   expect(decisions).toEqual(['agreed', 'withdrawn'])
   // The session ended on the server and nothing of it is left on the device.
   expect((await server.signed(credentials, '/v1/me/data')).status).toBe(401)
   expect([...fake.control.storage.keys()].filter((key) => key.startsWith('secure.'))).toEqual([])
   expect(program.currentPage.text()).toContain('登录需要你先同意隐私政策')
+  expectHealthy(program)
+})
+
+test('my data: see what the server holds, then delete it there and on the device, with a receipt', async () => {
+  const { fake, sessions } = connectedWx()
+  fake.control.loginCodes.push('weapp-journey-data')
+  const program = await openPrivacyCenter(fake)
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+  await program.settle()
+
+  const { user } = (await server.signed(sessions[0], '/v1/me/data')).body as {
+    user: { id: string }
+  }
+  await program.currentPage.tap({ id: 'privacy-export' })
+  await program.currentPage.waitForText('同意记录：1 条')
+  expect(program.currentPage.text()).toContain('登录会话：1 个')
+  expect(program.currentPage.text()).toContain('"openidHmac"')
+
+  fake.control.modalAnswer = 'accept'
+  await program.currentPage.tap({ id: 'privacy-delete' })
+  await program.currentPage.waitForText('删除回执')
+  expect(program.currentPage.text()).toContain('服务器：已删除账号、1 个登录会话、1 条同意记录')
+  await program.settle()
+  // Nothing of the user is left: not on the server, not on the device (but the decision itself).
+  const left = (table: string, column: string) =>
+    (
+      server.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${column} = ?`).get(user.id) as {
+        n: number
+      }
+    ).n
+  expect([left('users', 'id'), left('sessions', 'user_id'), left('consents', 'user_id')]).toEqual([
+    0, 0, 0,
+  ])
+  expect((await server.signed(sessions[0], '/v1/me/data')).status).toBe(401)
+  const keys = [...fake.control.storage.keys()]
+  expect(keys.filter((key) => !key.startsWith('consent.'))).toEqual([])
+  expectHealthy(program)
+})
+
+test('deleting offline wipes the device and says the server part is still pending', async () => {
+  const { fake } = connectedWx()
+  fake.control.loginCodes.push('weapp-journey-offline-delete')
+  const program = await openPrivacyCenter(fake)
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+  await program.settle()
+  // The network goes away.
+  fake.control.onRequest(() => ({ fail: 'net::ERR_INTERNET_DISCONNECTED' }))
+  fake.control.modalAnswer = 'accept'
+  await program.currentPage.tap({ id: 'privacy-delete' })
+  await program.currentPage.waitForText('删除回执')
+  expect(program.currentPage.text()).toContain('服务器：暂时无法删除')
+  await program.settle()
+  expect([...fake.control.storage.keys()].filter((key) => !key.startsWith('consent.'))).toEqual([])
+  expect(program.currentPage.text()).toContain('未登录')
   expectHealthy(program)
 })

@@ -11,13 +11,15 @@ import { useSession, type SessionView } from '../../../services/hooks/use-sessio
 import type { ServerSignOut } from '../../../services/session'
 import { requestFailureText } from '../../../components/request-failure-text'
 import { dateTimeLabel } from '../../../components/weather-text'
+import { LocationPermissionCard } from './location-permission-card'
+import { MyDataCard } from './my-data-card'
 import './index.css'
 
 /**
- * The privacy center. Today: the consent record (what you agreed to and when, the separate
- * analytics choice, withdraw or reconsider) and the account session (sign in to manage your data,
- * sign out to wipe it from this device). Viewing, exporting and deleting data arrive with the
- * POLICY practice.
+ * The privacy center: the consent record (what you agreed to and when, the separate analytics
+ * choice, withdraw or reconsider), the account session (sign in to manage your data, sign out to
+ * wipe it from this device), your data (see and copy what the server holds, delete it with what is
+ * on this device) and the location permission.
  */
 export default function PrivacyCenterPage() {
   const { view, signIn, signOut, refresh } = useSession()
@@ -36,10 +38,13 @@ export default function PrivacyCenterPage() {
           <Text className='privacy-center__text'>登录需要你先同意隐私政策。</Text>
         )}
       </View>
-      <View className='card'>
+      <View className='card' id='privacy-data'>
         <Text className='card__title'>我的数据</Text>
-        <Text className='privacy-center__text'>你将可以在这里查看、导出和删除你的数据。</Text>
-        <Text className='muted'>此功能将在后续版本中完善（POLICY）。</Text>
+        <MyDataCard signedIn={view.status === 'signed-in'} onDeleted={refresh} />
+      </View>
+      <View className='card' id='privacy-location'>
+        <Text className='card__title'>位置权限</Text>
+        <LocationPermissionCard />
       </View>
       <ConsentDialog />
     </View>
