@@ -11,7 +11,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Browser } from 'playwright-core'
-import { launchBrowser, openPhonePage } from './support/browser'
+import { answerConsent, launchBrowser, openPhonePage } from './support/browser'
 
 // A newcomer's first minutes, as README.md tells them: `npm start` in a clean clone, then the
 // one URL it prints, used for everything. The clone is of HEAD (committed files only); its
@@ -107,6 +107,8 @@ test('the printed URL works end to end: weather, sign in and out, every page and
       )
     })
   await page.getByText('数据来源：安心天气服务').waitFor()
+  // The first launch asks for consent; this journey signs in, which needs 同意.
+  await answerConsent(page, 'agree')
 
   await page.locator('#home-privacy-center').click()
   await page.locator('#privacy-session-status', { hasText: '未登录' }).waitFor()
@@ -125,7 +127,7 @@ test('the printed URL works end to end: weather, sign in and out, every page and
   await bar.locator('.taro-navigation-bar-back').click()
   await page.getByText('未来 5 天').waitFor()
 
-  for (const hash of ['#/pages/consent/index', '#/pages/maintenance/index']) {
+  for (const hash of ['#/pages/maintenance/index', '#/more/pages/privacy-policy/index']) {
     await page.goto('about:blank')
     await page.goto(`${url}${hash}`)
     await bar.locator('.taro-navigation-bar-home').click()
@@ -135,7 +137,7 @@ test('the printed URL works end to end: weather, sign in and out, every page and
 })
 
 test('a build error is shown in full, and the banner comes back once it is fixed', async () => {
-  const page = join(clone, 'src', 'pages', 'consent', 'index.tsx')
+  const page = join(clone, 'src', 'pages', 'maintenance', 'index.tsx')
   const original = readFileSync(page, 'utf8')
   const seen = output.length
   const until = async (what: (lines: string[]) => boolean, label: string) => {
@@ -148,8 +150,9 @@ test('a build error is shown in full, and the banner comes back once it is fixed
   appendFileSync(page, '\nexport default function (\n')
   await until(
     (lines) =>
-      lines.some((line) => /SyntaxError: .*consent[\\/]index\.tsx: Unexpected token/.test(line)) &&
-      lines.some((line) => line.startsWith('✗ web build (dist-h5/) failed')),
+      lines.some((line) =>
+        /SyntaxError: .*maintenance[\\/]index\.tsx: Unexpected token/.test(line),
+      ) && lines.some((line) => line.startsWith('✗ web build (dist-h5/) failed')),
     'the error',
   )
   writeFileSync(page, original)

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, openPhonePage, screenshot } from './support/browser'
+import { answerConsent, launchBrowser, openPhonePage, screenshot } from './support/browser'
 import { startTestServer, type TestServer } from '../server/test/test-server'
 
 // The H5 build (npm run test:e2e builds it) in Debian's Chromium, as a user would use it:
@@ -28,6 +28,8 @@ function expectSaved(path: string) {
 test('open the app, see weather, pick another city, see its weather, and it is remembered', async () => {
   const { page, problems } = await openPhonePage(browser)
   await page.goto(server.url)
+  // Weather for a chosen city needs no personal data: 不同意 on the first launch's dialog.
+  await answerConsent(page, 'decline')
 
   // Home: the default city's weather.
   await page.getByText('未来 5 天').waitFor()
@@ -53,9 +55,11 @@ test('open the app, see weather, pick another city, see its weather, and it is r
   await expect(page.locator('.home__bar').innerText()).resolves.not.toMatch(/北京/)
   expectSaved(await screenshot(page, 'journey-04-home-guangzhou'))
 
-  // A reload keeps the choice.
+  // A reload keeps the choice, and the decision: no dialog again.
   await page.reload()
   await page.locator('#home-city', { hasText: '广州' }).waitFor()
+  await page.locator('#home-no-personal-data').waitFor()
+  await expect(page.locator('#consent-dialog').count()).resolves.toBe(0)
 
   expect(problems).toEqual([])
   await page.context().close()
@@ -64,16 +68,15 @@ test('open the app, see weather, pick another city, see its weather, and it is r
 test('the privacy links and the routed placeholder pages render', async () => {
   const { page, problems } = await openPhonePage(browser)
   await page.goto(server.url)
+  await answerConsent(page, 'decline')
   await page.getByText('未来 5 天').waitFor()
 
   await page.locator('#home-privacy-policy').click()
   await page.getByText('此页面将在后续版本中完善（POLICY）').waitFor()
   expectSaved(await screenshot(page, 'page-privacy-policy'))
 
-  for (const [route, title] of [
-    ['consent', '隐私保护指引'],
-    ['maintenance', '系统维护中'],
-  ]) {
+  // (The consent page is gone: consent is a dialog over home now.)
+  for (const [route, title] of [['maintenance', '系统维护中']]) {
     await page.goto(`${server.url}/#/pages/${route}/index`)
     // Each page's own title: earlier pages stay in the DOM (hidden) in Taro's H5 router.
     await page.locator('.placeholder__title:visible', { hasText: title }).waitFor()
@@ -143,6 +146,8 @@ test("every page has a title bar and a way back home that is not the browser's B
   const { page, problems } = await openPhonePage(browser)
   const bar = page.locator('#taro-navigation-bar')
   await page.goto(server.url)
+  // 同意: the privacy center then offers sign-in (未登录), which this journey waits for.
+  await answerConsent(page, 'agree')
   await expectHome(page)
 
   // Pages opened from home: the bar's back button returns to it.
@@ -167,13 +172,15 @@ test("every page has a title bar and a way back home that is not the browser's B
 
   // Pages opened by their URL have nothing to go back to: the bar's home button opens home.
   for (const [route, title] of [
-    ['consent', '隐私保护指引'],
-    ['maintenance', '系统维护中'],
+    ['pages/maintenance', '系统维护中'],
+    ['more/pages/privacy-policy', '隐私政策'],
   ]) {
-    await openByUrl(page, `#/pages/${route}/index`)
+    await openByUrl(page, `#/${route}/index`)
     await page.locator('.placeholder__title', { hasText: title }).waitFor()
     await expectTitleBar(page, title, 'home')
-    if (route === 'maintenance') expectSaved(await screenshot(page, 'title-bar-maintenance'))
+    if (route === 'pages/maintenance') {
+      expectSaved(await screenshot(page, 'title-bar-maintenance'))
+    }
     await bar.locator('.taro-navigation-bar-home').click()
     await expectHome(page)
   }
@@ -191,6 +198,7 @@ test('an unknown route opens home, whether the app is starting or already open',
   const { page, problems } = await openPhonePage(browser)
 
   await openByUrl(page, '#/no/such/page')
+  await answerConsent(page, 'decline')
   await expectHome(page)
 
   // Already open, on another page: a mistyped address replaces it with home.
@@ -222,6 +230,8 @@ test('sign in from the privacy center: localStorage holds only sealed data; sign
   })
 
   await page.goto(server.url)
+  // Sign-in needs consent to an account: 同意.
+  await answerConsent(page, 'agree')
   await page.getByText('未来 5 天').waitFor()
   await page.locator('#home-privacy-center').click()
   await page.locator('#privacy-session-status', { hasText: '未登录' }).waitFor()

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
 
 /** Where journeys save their screenshots (git-ignored). */
 export const SCREENSHOT_DIR = join(__dirname, '..', '..', 'test-results', 'screenshots')
@@ -27,8 +27,14 @@ export async function launchBrowser(): Promise<Browser> {
   })
 }
 
-/** A phone-sized page that records what goes wrong in it: uncaught errors and console errors. */
-export async function openPhonePage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
+/**
+ * A phone-sized page that records what goes wrong in it: uncaught errors and console errors.
+ * `options` override the phone's context (a narrower viewport, a granted permission...).
+ */
+export async function openPhonePage(
+  browser: Browser,
+  options: BrowserContextOptions = {},
+): Promise<{ page: Page; problems: string[] }> {
   const context = await browser.newContext({
     viewport: { width: 375, height: 812 },
     deviceScaleFactor: 2,
@@ -38,6 +44,7 @@ export async function openPhonePage(browser: Browser): Promise<{ page: Page; pro
     timezoneId: 'Asia/Shanghai',
     // The reference server's development certificate is self-signed (a person accepts it once).
     ignoreHTTPSErrors: true,
+    ...options,
   })
   const page = await context.newPage()
   const problems: string[] = []
@@ -76,4 +83,26 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOT_DIR, `${name}.png`)
   await page.screenshot({ path, fullPage: true })
   return path
+}
+
+/**
+ * Answers the consent dialog a first launch shows over home (CONSENT): waits for it, taps
+ * 同意 or 不同意, and waits until the dialog is gone and the decision is sealed in storage
+ * (`consent.item.record` changed), so that a reload that follows keeps it.
+ */
+export async function answerConsent(page: Page, answer: 'agree' | 'decline'): Promise<void> {
+  // Earlier pages stay in the DOM (hidden) in Taro's H5 router: the dialog on screen is visible.
+  await page.locator('#consent-dialog:visible').waitFor()
+  const before = await page.evaluate(() => localStorage.getItem('consent.item.record'))
+  await page
+    .locator(answer === 'agree' ? '#consent-agree:visible' : '#consent-decline:visible')
+    .click()
+  await page.waitForFunction(
+    (previous) => {
+      const record = localStorage.getItem('consent.item.record')
+      return !document.querySelector('#consent-dialog') && record !== null && record !== previous
+    },
+    before,
+    { timeout: 5_000 },
+  )
 }

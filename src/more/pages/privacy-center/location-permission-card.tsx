@@ -1,6 +1,8 @@
 import { Text, View } from '@tarojs/components'
 import { useDidShow } from '@tarojs/taro'
 import { useState } from 'react'
+import { consent } from '../../../services/app-consent'
+import { useConsent } from '../../../services/hooks/use-consent'
 import { locationPermission, openLocationSettings } from '../../../services/location'
 
 const IS_WEAPP = process.env.TARO_ENV === 'weapp'
@@ -8,13 +10,18 @@ const IS_WEAPP = process.env.TARO_ENV === 'weapp'
 /**
  * PERMISSION: whether the app may read the (fuzzy) location, read afresh each time the page
  * shows, and on weapp WeChat's settings page to change it (opened from the tap, as WeChat
- * requires). Browsers keep the setting themselves.
+ * requires). Browsers keep the setting themselves. Without consent to location nothing about
+ * it is read, not even the permission.
  */
 export function LocationPermissionCard() {
   const [permission, setPermission] = useState<'granted' | 'denied' | 'unknown'>()
+  const allowed = useConsent().state !== undefined && consent.allows('location')
   useDidShow(() => {
-    locationPermission().then(setPermission)
+    if (consent.allows('location')) locationPermission().then(setPermission)
   })
+  if (!allowed) {
+    return <Text className='privacy-center__text'>未同意隐私政策：不会读取你的位置。</Text>
+  }
   const text =
     permission === undefined
       ? '正在读取…'
