@@ -1,6 +1,9 @@
 // ESLint flat config. Besides the usual TypeScript and React-hooks rules it enforces the
 // project's layering: pages -> services -> security. Security code never imports pages,
 // components or services, so a practice's folder can be lifted into another app on its own.
+// It also keeps data in its lanes: the console only through the redacting logger (SENSITIVE),
+// SDKs only through the analytics facade (SDK). test/unit/layering-lint.test.ts and
+// test/unit/console-and-sdk-lint.test.ts prove each rule fires.
 import js from '@eslint/js'
 import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
@@ -21,6 +24,41 @@ export const SECURITY_FORBIDDEN_IMPORTS = [
     message: 'src/security must not import UI components: keep practices free of the UI layer.',
   },
 ]
+
+/** SENSITIVE: the one file that may write to the console: the redacting logger. */
+export const LOGGER_FILE = 'src/security/sensitive/logger.ts'
+/** SDK: the one file that may hand data to an SDK: the analytics facade's platform binding. */
+export const SDK_BINDING_FILE = 'src/services/app-analytics.ts'
+
+const USE_THE_LOGGER =
+  'SENSITIVE: log through the redacting logger (src/security/sensitive/logger.ts), never the console.'
+const USE_THE_FACADE =
+  'SDK: only the analytics facade (src/services/analytics.ts) may send events to an SDK.'
+
+/** Ways around the console rule, and WeChat's own log sinks (searchable by the user's OpenID). */
+export const LOG_SINK_PROPERTIES = [
+  ...['globalThis', 'window', 'self'].map((object) => ({
+    object,
+    property: 'console',
+    message: USE_THE_LOGGER,
+  })),
+  ...['Taro', 'wx'].flatMap((object) =>
+    ['getRealtimeLogManager', 'getLogManager'].map((property) => ({
+      object,
+      property,
+      message: USE_THE_LOGGER,
+    })),
+  ),
+]
+
+/** The analytics APIs an SDK receives data through. */
+export const SDK_PROPERTIES = ['Taro', 'wx'].flatMap((object) =>
+  ['reportEvent', 'reportAnalytics'].map((property) => ({
+    object,
+    property,
+    message: USE_THE_FACADE,
+  })),
+)
 
 export default tseslint.config(
   {
@@ -54,11 +92,24 @@ export default tseslint.config(
     },
   },
   {
-    // The app: no console (one redacting logger arrives with SENSITIVE), no direct network.
+    // The app: no console but through the redacting logger (any reference to the global
+    // `console`, so `const { log } = console` is caught too), and no SDK but through the facade.
     files: ['src/**/*.{ts,tsx}'],
     rules: {
-      'no-console': 'error',
+      'no-restricted-globals': ['error', { name: 'console', message: USE_THE_LOGGER }],
+      'no-restricted-properties': ['error', ...LOG_SINK_PROPERTIES, ...SDK_PROPERTIES],
     },
+  },
+  {
+    files: [LOGGER_FILE],
+    rules: {
+      'no-restricted-globals': 'off',
+      'no-restricted-properties': ['error', ...SDK_PROPERTIES],
+    },
+  },
+  {
+    files: [SDK_BINDING_FILE],
+    rules: { 'no-restricted-properties': ['error', ...LOG_SINK_PROPERTIES] },
   },
   {
     files: ['src/security/**/*.{ts,tsx}'],

@@ -311,6 +311,8 @@ export interface FakeWxControl {
   calls: Array<{ api: string; options: unknown }>
   /** Toasts, loading indicators and modals shown, in order. */
   toasts: ToastRecord[]
+  /** What `wx.reportEvent` (WeChat analytics) received, in order; `data` is a copy. */
+  reportedEvents: Array<{ eventId: string; data: unknown }>
   /** APIs the app looked up that the fake does not implement (a hint when a journey breaks). */
   missing: Set<string>
   /**
@@ -407,6 +409,7 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
     },
     calls: [],
     toasts: [],
+    reportedEvents: [],
     missing: new Set(),
     inFlight: 0,
     waitingForUser: 0,
@@ -891,6 +894,12 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
       return { confirm, cancel: !confirm }
     }),
     setNavigationBarTitle: asyncApi('setNavigationBarTitle', () => ({})),
+
+    // WeChat analytics (We分析, base library 2.14.4+): synchronous, no callbacks, no answer.
+    reportEvent: (eventId: unknown, data: unknown) => {
+      record('reportEvent', { eventId, data })
+      control.reportedEvents.push({ eventId: String(eventId), data: copy(data) })
+    },
 
     // Navigation: delegated to the harness's page stack.
     navigateTo: route('navigateTo', (router, o) => router.navigateTo(String(o.url))),

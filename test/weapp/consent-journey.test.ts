@@ -4,6 +4,7 @@ import { startTestServer, type TestServer } from '../../server/test/test-server'
 import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
 import { connectToServer } from './connect-to-server'
+import { expectStorageDeclared } from './storage-declared'
 
 // CONSENT + PERMISSION in the real weapp build (dist/), with a fake wx as strict as WeChat about
 // privacy authorization (agree only after a real tap on the agree button), scopes and the fuzzy
@@ -76,6 +77,7 @@ test('first launch: the dialog over home; no location API and no personal data s
   expect(new Set(paths)).toEqual(new Set(['/v1/weather']))
   expect(fake.control.calls.some((call) => call.api === 'login')).toBe(false)
   expectHealthy(program, fake)
+  expectStorageDeclared(fake)
 })
 
 test('agree -> use my location -> the weather of the nearest city; the coordinates never leave', async () => {
@@ -101,6 +103,7 @@ test('agree -> use my location -> the weather of the nearest city; the coordinat
   expect(fake.control.privacy.requests).toEqual([]) // already agreed: WeChat asked nothing more
   expectCoordinatesNeverLeft(fake)
   expectHealthy(program, fake)
+  expectStorageDeclared(fake)
 })
 
 test('decline -> manual city works, no location API ever, nothing personal stored, no sign-in', async () => {
@@ -133,6 +136,7 @@ test('decline -> manual city works, no location API ever, nothing personal store
   const keys = [...fake.control.storage.keys()].sort()
   expect(keys.filter((key) => !/^consent\.|^weather\./.test(key))).toEqual([])
   expectHealthy(program, fake)
+  expectStorageDeclared(fake)
 })
 
 test('WeChat forgot the agreement: two privacy requests from two pages, one dialog, each resolved once', async () => {
@@ -177,6 +181,7 @@ test('WeChat forgot the agreement: two privacy requests from two pages, one dial
   expect(again.routes).toEqual(['pages/home/index']) // the left page did not navigate twice
   expectCoordinatesNeverLeft(fake)
   expectHealthy(again, fake)
+  expectStorageDeclared(fake)
 })
 
 test('the 3.4.2 path: WeChat puts its privacy checkbox in the location prompt; the app gets the city', async () => {
@@ -194,6 +199,7 @@ test('the 3.4.2 path: WeChat puts its privacy checkbox in the location prompt; t
   expect(fake.control.scopePrompts.map((p) => p.privacyCheckbox)).toEqual([true])
   expect(fake.control.privacy.requests).toEqual([])
   expectHealthy(program, fake)
+  expectStorageDeclared(fake)
 })
 
 test('location denied -> explained, openSetting from a tap turns it on -> the city', async () => {
@@ -217,6 +223,7 @@ test('location denied -> explained, openSetting from a tap turns it on -> the ci
   expect(program.currentPage.route).toBe('pages/home/index')
   expect(fake.control.scopePrompts).toHaveLength(1)
   expectHealthy(program, fake)
+  expectStorageDeclared(fake)
 })
 
 test('location denied and left off -> the city picker still works', async () => {
@@ -233,6 +240,7 @@ test('location denied and left off -> the city picker still works', async () => 
   await program.settle()
   await program.currentPage.waitForText('上海')
   expectHealthy(program, fake)
+  expectStorageDeclared(fake)
 })
 
 test('a location prompt left unanswered times out into the picker, and a late answer is ignored', async () => {
@@ -254,6 +262,7 @@ test('a location prompt left unanswered times out into the picker, and a late an
   expect(program.currentPage.route).toBe('more/pages/city-picker/index')
   expect(program.currentPage.text()).toContain('定位超时')
   expectHealthy(program, fake)
+  expectStorageDeclared(fake)
 })
 
 test('a new policy version asks again and shows what changed', async () => {
@@ -289,6 +298,7 @@ test('a new policy version asks again and shows what changed', async () => {
     await updated.settle()
     expect(updated.currentPage.text()).not.toContain('隐私政策已更新')
     expectHealthy(updated, fake)
+    expectStorageDeclared(fake)
   } finally {
     rmSync(NEXT, { recursive: true, force: true })
   }

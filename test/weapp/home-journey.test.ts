@@ -2,6 +2,7 @@ import { startTestServer, type TestServer } from '../../server/test/test-server'
 import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
 import { connectToServer } from './connect-to-server'
+import { expectStorageDeclared } from './storage-declared'
 
 // These run the real production build in dist/ (npm run test:weapp builds it first); the weather
 // comes from the real reference server over HTTPS, through WeChat's wx.request as the fake sends it.
@@ -58,6 +59,7 @@ test('app.json: home (with the consent dialog) and maintenance in the main packa
   expect(Object.keys(permission)).toEqual(['scope.userFuzzyLocation'])
   expect([...permission['scope.userFuzzyLocation'].desc].length).toBeLessThanOrEqual(30)
   expect(program.appJson.window?.navigationBarTitleText).toBe('安心天气')
+  expectStorageDeclared(program)
 })
 
 test("home shows the default city's weather from the server, asked for anonymously by city id", async () => {
@@ -85,6 +87,7 @@ test("home shows the default city's weather from the server, asked for anonymous
     'referer',
   ])
   expectHealthy(program)
+  expectStorageDeclared(fake)
 })
 
 test('choosing a city in the picker shows its weather and is remembered', async () => {
@@ -110,6 +113,7 @@ test('choosing a city in the picker shows its weather and is remembered', async 
     chosen('guangzhou', '广州', '广东'),
   )
   expectHealthy(program)
+  expectStorageDeclared(fake)
 })
 
 test('a search with no match says so', async () => {
@@ -118,6 +122,7 @@ test('a search with no match says so', async () => {
   await program.currentPage.input('city-search', 'atlantis')
   expect(program.currentPage.text()).toContain('没有找到“atlantis”')
   expectHealthy(program)
+  expectStorageDeclared(program)
 })
 
 test('the remembered city is shown on the next launch', async () => {
@@ -126,6 +131,7 @@ test('the remembered city is shown on the next launch', async () => {
   )
   await program.currentPage.waitForText('成都')
   expectHealthy(program)
+  expectStorageDeclared(program)
 })
 
 test('a stored city the server no longer knows falls back to the default and is removed', async () => {
@@ -137,6 +143,7 @@ test('a stored city the server no longer knows falls back to the default and is 
   await program.currentPage.waitForText('未来 5 天')
   expect(fake.control.storage.has(SELECTED_CITY_KEY)).toBe(false)
   expectHealthy(program)
+  expectStorageDeclared(fake)
 })
 
 test('when storage refuses the choice, the user is told and stays on the picker with nothing lost', async () => {
@@ -152,6 +159,7 @@ test('when storage refuses the choice, the user is told and stays on the picker 
   expect(fake.control.toasts).toContainEqual({ api: 'showToast', title: '保存失败，请重试' })
   expect(fake.control.storage.get(SELECTED_CITY_KEY)?.data).toBe(chosen('shanghai', '上海', '上海'))
   expectHealthy(program)
+  expectStorageDeclared(fake)
 })
 
 test.each([
@@ -166,6 +174,7 @@ test.each([
   expect(program.loadedSubpackages).toEqual(['more'])
   expect(program.currentPage.text()).toContain(text)
   expectHealthy(program)
+  expectStorageDeclared(program)
 })
 
 test.each(['pages/maintenance/index'])('%s is routed and renders', async (path) => {
@@ -173,6 +182,7 @@ test.each(['pages/maintenance/index'])('%s is routed and renders', async (path) 
   expect(app.currentPage.route).toBe(path)
   expect(app.currentPage.text()).toContain('后续版本')
   expectHealthy(app)
+  expectStorageDeclared(app)
 })
 
 test('the weapp runtime has no window, document or crypto, as on a device', async () => {
@@ -180,6 +190,7 @@ test('the weapp runtime has no window, document or crypto, as on a device', asyn
   expect(program.evaluate('typeof window')).toBe('undefined')
   expect(program.evaluate('typeof document')).toBe('undefined')
   expect(program.evaluate('typeof crypto')).toBe('undefined')
+  expectStorageDeclared(program)
 })
 
 test('server down at the next launch: the last weather kept for the city, with an offline notice', async () => {
@@ -200,6 +211,7 @@ test('server down at the next launch: the last weather kept for the city, with a
   expect(app.currentPage.text()).toMatch(/更新于/)
   expect(offline.control.requests.length).toBeGreaterThan(0) // it did try the server first
   expect(app.errors).toEqual([])
+  expectStorageDeclared(offline)
 })
 
 test('server down and nothing kept: the error with a retry, never an empty page', async () => {
@@ -207,4 +219,5 @@ test('server down and nothing kept: the error with a retry, never an empty page'
   await app.currentPage.waitForText('天气数据暂时无法获取')
   expect(app.currentPage.text()).toContain('重试')
   expect(app.errors).toEqual([])
+  expectStorageDeclared(app)
 })

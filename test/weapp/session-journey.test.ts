@@ -2,6 +2,7 @@ import { startTestServer, type TestServer } from '../../server/test/test-server'
 import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
 import { connectToServer } from './connect-to-server'
+import { expectStorageDeclared } from './storage-declared'
 
 // STORAGE + TRANSPORT in the real weapp build (dist/), in a runtime that, like WeChat's, has
 // wx.getRandomValues but no global crypto. wx.request reaches the real reference server over
@@ -90,6 +91,7 @@ test('sign in seals the session with platform random bytes; the next launch open
   const next = await openPrivacyCenter(nextFake, '已登录')
   expect(nextFake.control.calls.filter((call) => call.api === 'login')).toEqual([])
   expectHealthy(next)
+  expectStorageDeclared(nextFake)
 })
 
 test('sign out ends the session on the server (sent as WeChat sends a DELETE) and wipes the keys and items', async () => {
@@ -109,6 +111,7 @@ test('sign out ends the session on the server (sent as WeChat sends a DELETE) an
   const after = await server.signed(sessions[0], '/v1/me/data')
   expect(after.status).toBe(401)
   expectHealthy(program)
+  expectStorageDeclared(fake)
 })
 
 test('a tampered sealed session is discarded at launch, and the user is simply signed out', async () => {
@@ -129,6 +132,7 @@ test('a tampered sealed session is discarded at launch, and the user is simply s
   expect(nextFake.control.storage.has('secure.item.session')).toBe(false)
   expect(nextFake.control.storage.has('secure.keyring')).toBe(true)
   expectHealthy(next)
+  expectStorageDeclared(nextFake)
 })
 
 test('when wx.login fails the user is told, and can retry', async () => {
@@ -140,6 +144,7 @@ test('when wx.login fails the user is told, and can retry', async () => {
   await program.currentPage.tap({ id: 'privacy-sign-in' })
   await program.currentPage.waitForText('已登录')
   expectHealthy(program)
+  expectStorageDeclared(fake)
 })
 
 test('when storage is full at sign-in the user is told plainly and nothing stored is lost', async () => {
@@ -159,6 +164,7 @@ test('when storage is full at sign-in the user is told plainly and nothing store
   expect(fake.control.storage.get('weather.selectedCity')?.data).toBe(chengdu)
   expect(fake.control.storage.has('secure.item.session')).toBe(false)
   expectHealthy(app)
+  expectStorageDeclared(fake)
 })
 
 // WeChat does not document the errMsg for an item read with the other encrypt flag: the app must
@@ -181,6 +187,7 @@ test.each(['storage mismatch 7f3a', '读取失败：数据格式不符'])(
     const next = await openPrivacyCenter(nextFake, '已登录')
     expect(nextFake.control.calls.filter((call) => call.api === 'login')).toEqual([])
     expectHealthy(next)
+    expectStorageDeclared(nextFake)
   },
 )
 
@@ -213,6 +220,7 @@ test.each<
     expect(next.currentPage.text()).not.toContain('登录失败')
     expect(nextFake.control.storage.has('secure.item.session')).toBe(false)
     expectHealthy(next)
+    expectStorageDeclared(nextFake)
   },
 )
 
@@ -248,6 +256,7 @@ test('consent goes to the server once signed in; withdrawing records it there, e
   expect([...fake.control.storage.keys()].filter((key) => key.startsWith('secure.'))).toEqual([])
   expect(program.currentPage.text()).toContain('登录需要你先同意隐私政策')
   expectHealthy(program)
+  expectStorageDeclared(fake)
 })
 
 test('my data: see what the server holds, then delete it there and on the device, with a receipt', async () => {

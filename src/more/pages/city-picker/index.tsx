@@ -3,6 +3,8 @@ import Taro, { useRouter } from '@tarojs/taro'
 import { useEffect, useRef, useState } from 'react'
 import ConsentDialog from '../../../components/consent-dialog'
 import { isAppError, type AppErrorCode } from '../../../security/app-error'
+import type { AppEventFields } from '../../../services/analytics'
+import { analytics } from '../../../services/app-analytics'
 import { consent } from '../../../services/app-consent'
 import { CITIES } from '../../../services/city-list'
 import { saveSelectedCity, type ChosenCity } from '../../../services/city-preference'
@@ -22,7 +24,7 @@ export default function CityPickerPage() {
   const { searching, cities } = useCitySearch(query)
   const { city: current } = useSelectedCity()
 
-  const choose = (city: ChosenCity) => {
+  const choose = (city: ChosenCity, source: AppEventFields<'city_selected'>['source']) => {
     try {
       saveSelectedCity(city)
     } catch (error) {
@@ -30,12 +32,14 @@ export default function CityPickerPage() {
       Taro.showToast({ title, icon: 'none' })
       return
     }
+    // SDK: how the city was chosen, never which; sent only with the analytics choice on.
+    analytics.track('city_selected', { source })
     Taro.navigateBack()
   }
 
   // Enter with nothing typed picks nothing: the whole list is not a match.
   const chooseFirstMatch = () => {
-    if (searching && cities.length > 0) choose(cities[0])
+    if (searching && cities.length > 0) choose(cities[0], 'search')
   }
 
   return (
@@ -53,14 +57,14 @@ export default function CityPickerPage() {
         />
       </View>
 
-      {!searching && <LocationCard onFound={choose} />}
+      {!searching && <LocationCard onFound={(city) => choose(city, 'location')} />}
 
       {!searching && (
         <View className='picker__list card'>
           <View
             id='city-current'
             className='picker__item picker__item--current'
-            onClick={() => choose(current)}
+            onClick={() => choose(current, 'current')}
           >
             <Text className='picker__name'>{current.name}</Text>
             <Text className='picker__province'>
@@ -83,7 +87,7 @@ export default function CityPickerPage() {
             key={city.id}
             id={`city-${city.id}`}
             className={`picker__item ${city.id === current.id ? 'picker__item--current' : ''}`}
-            onClick={() => choose(city)}
+            onClick={() => choose(city, searching ? 'search' : 'list')}
           >
             <Text className='picker__name'>{city.name}</Text>
             <Text className='picker__province'>
@@ -129,10 +133,10 @@ function LocationCard({ onFound }: { onFound: (city: ChosenCity) => void }) {
       onFound(city)
     } catch (error) {
       if (!shown.current) return
-      setState({
-        status: 'failed',
-        code: isAppError(error) ? error.code : 'ERR_LOCATION_UNAVAILABLE',
-      })
+      const code = isAppError(error) ? error.code : 'ERR_LOCATION_UNAVAILABLE'
+      // SDK: why no city came of it, never where the user is.
+      analytics.track('location_failed', { reason: locateFailureReason(code) })
+      setState({ status: 'failed', code })
     }
   }
   // WeChat opens its settings page only from a tap: this handler calls it before any await.
@@ -185,6 +189,19 @@ function LocationCard({ onFound }: { onFound: (city: ChosenCity) => void }) {
 /** The one sentence said before the location is asked for. */
 const LOCATE_EXPLANATION =
   '定位只用于找出离你最近的城市：模糊位置在手机上换算，坐标不保存、不上传。'
+
+function locateFailureReason(code: AppErrorCode): AppEventFields<'location_failed'>['reason'] {
+  switch (code) {
+    case 'ERR_LOCATION_DENIED':
+      return 'denied'
+    case 'ERR_LOCATION_TIMEOUT':
+      return 'timeout'
+    case 'ERR_NO_CITY_NEARBY':
+      return 'no_city_nearby'
+    default:
+      return 'unavailable'
+  }
+}
 
 function locateFailureText(code: AppErrorCode): string {
   switch (code) {
