@@ -9,7 +9,11 @@ import type { City } from './api-contract'
  */
 export type ChosenCity = Pick<City, 'id' | 'name' | 'province'>
 
-/** Storage key of the chosen city: JSON `{ id, name, province }`, in clear (it is public). */
+/**
+ * Storage key of the chosen city: JSON `{ id, name, province }` in clear (it is public), plus
+ * `source: 'location'` when the city was found from the user's location: that makes it personal
+ * information (where the user is), removed when consent is withdrawn (`forgetLocationCity`).
+ */
 export const SELECTED_CITY_KEY = 'weather.selectedCity'
 
 /** The city shown until the user chooses one. */
@@ -36,12 +40,15 @@ export function loadSelectedCity(): ChosenCity {
   return DEFAULT_CITY
 }
 
-/** Remember the chosen city. Throws ERR_INVALID_INPUT (not a city) or ERR_STORAGE_FAILED. */
-export function saveSelectedCity(city: ChosenCity): ChosenCity {
+/**
+ * Remember the chosen city; `source` 'location' when it was found from the user's location.
+ * Throws ERR_INVALID_INPUT (not a city) or ERR_STORAGE_FAILED.
+ */
+export function saveSelectedCity(city: ChosenCity, source?: 'location'): ChosenCity {
   const chosen = parseChosenCity(JSON.stringify(city ?? null))
   if (!chosen) throw new AppError('ERR_INVALID_INPUT', 'not a city from the city list')
   try {
-    Taro.setStorageSync(SELECTED_CITY_KEY, JSON.stringify(chosen))
+    Taro.setStorageSync(SELECTED_CITY_KEY, JSON.stringify(source ? { ...chosen, source } : chosen))
   } catch (cause) {
     throw new AppError('ERR_STORAGE_FAILED', 'could not save the chosen city', { cause })
   }
@@ -54,6 +61,17 @@ export function forgetSelectedCity(): void {
     Taro.removeStorageSync(SELECTED_CITY_KEY)
   } catch {
     // Nothing to protect: a stale choice is replaced or removed on the next read anyway.
+  }
+}
+
+/** Forgets the chosen city if it was found from the location (consent withdrawn). Best effort. */
+export function forgetLocationCity(): void {
+  try {
+    const stored: unknown = Taro.getStorageSync(SELECTED_CITY_KEY)
+    if (typeof stored === 'string' && JSON.parse(stored)?.source === 'location')
+      forgetSelectedCity()
+  } catch {
+    forgetSelectedCity() // unreadable: nothing worth keeping
   }
 }
 

@@ -321,12 +321,13 @@ const data: Datum[] = [
     purpose: '显示当地天气，下次打开时记住',
     basis: 'consent',
     gatedBy: 'location',
-    method: '保存为“当前城市”，与手动选择的城市存放在同一处；查询天气时只发送城市编号',
+    method:
+      '保存为“当前城市”并注明来自定位，与手动选择的城市存放在同一处；查询天气时只发送城市编号',
     where: [{ kind: 'device', key: 'weather.selectedCity', sealed: false }],
-    retention: { text: '直到你选择其他城市或删除数据' },
+    retention: { text: '直到你选择其他城市、撤回同意或删除数据' },
     sharedWith: [],
     collectedWhen: '定位换算出城市时',
-    deletedWhen: '你选择其他城市，或在隐私中心删除数据时',
+    deletedWhen: '你选择其他城市、撤回同意，或在隐私中心删除数据时',
     wechatGuide: { omitted: '由模糊位置在手机上换算得出，已在“位置信息”中说明' },
   },
   {

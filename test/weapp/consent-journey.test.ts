@@ -303,3 +303,38 @@ test('a new policy version asks again and shows what changed', async () => {
     rmSync(NEXT, { recursive: true, force: true })
   }
 })
+
+test('withdrawing consent forgets a city found from the location; a city chosen by hand stays', async () => {
+  const fake = createFakeWx({ location: HANGZHOU })
+  fake.control.promptAnswers[LOCATION_SCOPE] = 'accept'
+  fake.control.modalAnswer = 'accept'
+  const program = await launch(fake)
+  await program.currentPage.waitForText('欢迎使用安心天气')
+  await program.currentPage.tap({ id: 'consent-agree' })
+  await program.currentPage.tap({ id: 'home-locate' })
+  await program.currentPage.tap({ id: 'locate-button' })
+  await program.settle()
+  await program.currentPage.waitForText('杭州')
+  expect(fake.control.storage.get('weather.selectedCity')?.data).toContain('"source":"location"')
+
+  await program.currentPage.tap({ id: 'home-privacy-center' })
+  await program.currentPage.waitForText('同意了隐私政策')
+  await program.currentPage.tap({ id: 'privacy-withdraw' })
+  await program.currentPage.waitForText('已撤回同意')
+  expect(fake.control.storage.has('weather.selectedCity')).toBe(false)
+  expectStorageDeclared(fake)
+
+  // A city chosen by hand is not personal: a later withdrawal keeps it.
+  program.evaluate('wx.navigateBack({})')
+  await program.settle()
+  await program.currentPage.tap({ id: 'home-reconsider' })
+  await program.currentPage.tap({ id: 'consent-agree' })
+  await program.currentPage.tap({ id: 'home-city' })
+  await program.currentPage.tap({ id: 'city-shanghai' })
+  await program.settle()
+  await program.currentPage.tap({ id: 'home-privacy-center' })
+  await program.currentPage.tap({ id: 'privacy-withdraw' })
+  await program.currentPage.waitForText('已撤回同意')
+  expect(fake.control.storage.get('weather.selectedCity')?.data).toContain('shanghai')
+  expectHealthy(program, fake)
+})

@@ -26,7 +26,9 @@ export default function CityPickerPage() {
 
   const choose = (city: ChosenCity, source: AppEventFields<'city_selected'>['source']) => {
     try {
-      saveSelectedCity(city)
+      // The current city is already saved (and keeps its mark if it came from the location).
+      if (source !== 'current')
+        saveSelectedCity(city, source === 'location' ? 'location' : undefined)
     } catch (error) {
       const title = isAppError(error, 'ERR_STORAGE_FAILED') ? '保存失败，请重试' : '无法选择该城市'
       Taro.showToast({ title, icon: 'none' })
