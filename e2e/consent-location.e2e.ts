@@ -165,7 +165,8 @@ test('agree, then "use my location": explained before asking; granted near Hangz
   }
   // (Taro's H5 storage wraps each value: { data }.)
   const chosen = JSON.parse(JSON.parse(Object.fromEntries(stored)['weather.selectedCity']).data)
-  expect(chosen).toEqual({ id: 'hangzhou', name: '杭州', province: '浙江' })
+  // Marked as found from the location: withdrawing consent forgets it.
+  expect(chosen).toEqual({ id: 'hangzhou', name: '杭州', province: '浙江', source: 'location' })
   expect(stored.flat().join('\n')).not.toMatch(/latitude|longitude/i)
 
   // A reload keeps 杭州 and asks nothing again (no dialog, no location).

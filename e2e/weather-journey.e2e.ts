@@ -65,14 +65,16 @@ test('open the app, see weather, pick another city, see its weather, and it is r
   await page.context().close()
 })
 
-test('the privacy links and the routed placeholder pages render', async () => {
+test('the privacy policy and the maintenance placeholder render', async () => {
   const { page, problems } = await openPhonePage(browser)
   await page.goto(server.url)
   await answerConsent(page, 'decline')
   await page.getByText('未来 5 天').waitFor()
 
+  // The policy, rendered from the data inventory.
   await page.locator('#home-privacy-policy').click()
-  await page.getByText('此页面将在后续版本中完善（POLICY）').waitFor()
+  await page.locator('#policy-title:visible').waitFor()
+  await expect(page.locator('#policy').innerText()).resolves.toContain('安心天气示例团队')
   expectSaved(await screenshot(page, 'page-privacy-policy'))
 
   // (The consent page is gone: consent is a dialog over home now.)
@@ -158,7 +160,7 @@ test("every page has a title bar and a way back home that is not the browser's B
   await expectHome(page)
 
   await page.locator('#home-privacy-policy').click()
-  await page.getByText('此页面将在后续版本中完善（POLICY）').waitFor()
+  await page.locator('#policy-title:visible').waitFor()
   await expectTitleBar(page, '隐私政策', 'back')
   expectSaved(await screenshot(page, 'title-bar-privacy-policy'))
   await bar.locator('.taro-navigation-bar-back').click()

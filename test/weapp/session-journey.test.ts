@@ -1,6 +1,7 @@
 import { startTestServer, type TestServer } from '../../server/test/test-server'
 import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
+import { findById, visibleText } from '../weapp-harness/render-tree'
 import { connectToServer } from './connect-to-server'
 import { expectStorageDeclared } from './storage-declared'
 
@@ -275,10 +276,20 @@ test('my data: see what the server holds, then delete it there and on the device
   expect(program.currentPage.text()).toContain('登录会话：1 个')
   expect(program.currentPage.text()).toContain('"openidHmac"')
 
+  // What the device holds, masked: the session is there, its content is not shown.
+  const sessionLine = () => {
+    const line = findById(program.currentPage.render(), 'privacy-device-session')
+    return line ? visibleText(line) : ''
+  }
+  expect(sessionLine()).toContain('已加密保存（内容不显示）')
+  expect(program.currentPage.text()).not.toContain(sessions[0].token)
+
   fake.control.modalAnswer = 'accept'
   await program.currentPage.tap({ id: 'privacy-delete' })
   await program.currentPage.waitForText('删除回执')
   expect(program.currentPage.text()).toContain('服务器：已删除账号、1 个登录会话、1 条同意记录')
+  await program.settle()
+  expect(sessionLine()).toContain('未保存')
   await program.settle()
   // Nothing of the user is left: not on the server, not on the device (but the decision itself).
   const left = (table: string, column: string) =>

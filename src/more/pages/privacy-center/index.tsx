@@ -11,6 +11,7 @@ import { useSession, type SessionView } from '../../../services/hooks/use-sessio
 import type { ServerSignOut } from '../../../services/session'
 import { requestFailureText } from '../../../components/request-failure-text'
 import { dateTimeLabel } from '../../../components/weather-text'
+import { DeviceDataCard } from './device-data-card'
 import { LocationPermissionCard } from './location-permission-card'
 import { MyDataCard } from './my-data-card'
 import './index.css'
@@ -19,7 +20,7 @@ import './index.css'
  * The privacy center: the consent record (what you agreed to and when, the separate analytics
  * choice, withdraw or reconsider), the account session (sign in to manage your data, sign out to
  * wipe it from this device), your data (see and copy what the server holds, delete it with what is
- * on this device) and the location permission.
+ * on this device), what this device holds (masked) and the location permission.
  */
 export default function PrivacyCenterPage() {
   const { view, signIn, signOut, refresh } = useSession()
@@ -41,6 +42,10 @@ export default function PrivacyCenterPage() {
       <View className='card' id='privacy-data'>
         <Text className='card__title'>我的数据</Text>
         <MyDataCard signedIn={view.status === 'signed-in'} onDeleted={refresh} />
+      </View>
+      <View className='card'>
+        <Text className='card__title'>本机保存的数据</Text>
+        <DeviceDataCard version={`${view.status}:${state?.status}`} />
       </View>
       <View className='card' id='privacy-location'>
         <Text className='card__title'>位置权限</Text>
