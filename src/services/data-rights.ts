@@ -73,8 +73,9 @@ export async function deleteMyData(now: () => number = Date.now): Promise<Deleti
       server = { outcome: 'pending', code: isAppError(error) ? error.code : 'ERR_NETWORK' }
     }
   }
-  // The session ends on the device (its server half is gone with the user, or expires there).
-  await session.signOut().catch(() => undefined)
+  // The session ends on the device only: its server half went with the user (erased), or the
+  // server cannot be reached (pending), where it expires. Nothing more is sent.
+  await session.forget()
   await secureStore.wipe()
   forgetSelectedCity()
   forgetKeptWeather()

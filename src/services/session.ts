@@ -103,10 +103,19 @@ export class SessionService implements CredentialsProvider {
         server = signOutFailure(error)
       }
     }
+    await this.forget()
+    return server
+  }
+
+  /**
+   * Forgets the session on the device only: the secure store and its keys are wiped, nothing is
+   * sent. For when the server's half is already gone (the user's data was erased there) or
+   * cannot be reached.
+   */
+  async forget(): Promise<void> {
     this.session = undefined
     this.loaded = true
     await this.options.store.wipe()
-    return server
   }
 
   // --- inside -------------------------------------------------------------------------------
