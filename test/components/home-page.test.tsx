@@ -127,3 +127,18 @@ test('the city name opens the picker; the footer opens the privacy pages', async
     '/more/pages/privacy-center/index',
   ])
 })
+
+// Home says which side failed, as the privacy center does (components/request-failure-text.ts).
+test.each<[string, AppError, string]>([
+  [
+    'a refusal',
+    new AppError('ERR_REQUEST_REJECTED', 'x', { details: { status: 403, serverCode: 'ERR_X' } }),
+    '服务器拒绝了请求（ERR_X）',
+  ],
+  ['a busy server', new AppError('ERR_SERVER', 'x', { details: { status: 503 } }), '服务暂时繁忙'],
+  ['no answer', new AppError('ERR_TIMEOUT', 'x'), '服务器没有及时响应'],
+])('on %s the error says which side failed', async (_name, error, expected) => {
+  await mountPage(HomePage, flakyProvider(1, error))
+  await waitFor(() => pageText().includes('天气数据暂时无法获取'), 'the error state')
+  expect(document.getElementById('home-error-text')?.textContent).toContain(expected)
+})

@@ -21,3 +21,12 @@ test.each<[AppErrorCode, { status?: number; serverCode?: string }, RegExp]>([
   // Nothing that blames the user's network for an answer the server gave.
   if (details.status !== undefined) expect(text).not.toContain('网络')
 })
+
+// No answer at all: offline, or (in a browser, online) the server down or a blocked request.
+test.each<[string, { web: boolean; online?: boolean }, RegExp]>([
+  ['a phone (WeChat cannot say)', { web: false }, /^无法连接服务器/],
+  ['a browser that is offline', { web: true, online: false }, /^设备没有联网/],
+  ['a browser that is online', { web: true, online: true }, /服务器可能没有启动，或浏览器拦截/],
+])('ERR_NETWORK on %s', (_, context, expected) => {
+  expect(requestFailureText(new AppError('ERR_NETWORK', 'x'), context)).toMatch(expected)
+})

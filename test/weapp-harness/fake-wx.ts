@@ -295,6 +295,13 @@ export interface FakeWxControl {
   violations: Violation[]
   /** Privacy and location calls, and what the user and WeChat did about them, in order. */
   privacyLog: PrivacyLogEntry[]
+  /**
+   * Listeners the app registered with `wx.onPageNotFound` (base library 2.1.2+), in order. The
+   * harness calls them when the page WeChat is asked to open does not exist.
+   */
+  pageNotFoundListeners: Array<
+    (info: { path: string; query: unknown; isEntryPage: boolean }) => void
+  >
   /** Errors thrown by the app's onNeedPrivacyAuthorization listener. */
   listenerErrors: unknown[]
   /** What the user taps in `wx.showModal` (default: accept). */
@@ -397,6 +404,7 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
     location: { ...(options.location ?? { latitude: 39.9042, longitude: 116.4074 }) },
     violations: [],
     privacyLog: [],
+    pageNotFoundListeners: [],
     listenerErrors: [],
     modalAnswer: 'accept',
     loginCodes: [],
@@ -828,6 +836,20 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
       needAuthorization: needsAuthorization(),
       privacyContractName: control.privacy.contractName,
     })),
+    // App-level listener: WeChat calls it when the page to open does not exist; the app must
+    // redirect inside the call (wx.onPageNotFound documentation).
+    onPageNotFound: (listener: unknown) => {
+      record('onPageNotFound', [])
+      if (typeof listener === 'function') {
+        control.pageNotFoundListeners.push(
+          listener as FakeWxControl['pageNotFoundListeners'][number],
+        )
+      }
+    },
+    offPageNotFound: (listener: unknown) => {
+      record('offPageNotFound', [])
+      control.pageNotFoundListeners = control.pageNotFoundListeners.filter((l) => l !== listener)
+    },
     onNeedPrivacyAuthorization: (listener: unknown) => {
       record('onNeedPrivacyAuthorization', [])
       if (typeof listener === 'function') {

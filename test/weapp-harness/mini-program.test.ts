@@ -194,3 +194,34 @@ describe('privacy authorization through the page', () => {
     }
   })
 })
+
+test('opening a page that does not exist: onPageNotFound must redirect within its call', async () => {
+  // The fixture registers no listener: WeChat would show its own "page not found".
+  await expect(launchMiniProgram({ distDir: FIXTURE, path: 'pages/gone/index' })).rejects.toThrow(
+    /"pages\/gone\/index" is not found.*no onPageNotFound listener redirected/,
+  )
+
+  // A listener that redirects in the call is what WeChat expects.
+  const fake = createFakeWx()
+  const seen: unknown[] = []
+  const reLaunch = fake.wx.reLaunch as (options: { url: string }) => void
+  ;(fake.wx.onPageNotFound as (listener: (info: unknown) => void) => void)((info) => {
+    seen.push(info)
+    reLaunch({ url: '/pages/one/index' })
+  })
+  program = await launchMiniProgram({ distDir: FIXTURE, fakeWx: fake, path: 'pages/gone/index' })
+  expect(program.currentPage.route).toBe('pages/one/index')
+  expect(seen).toEqual([{ path: 'pages/gone/index', query: {}, isEntryPage: true }])
+})
+
+test('a listener that redirects only later (after an await) is too late', async () => {
+  const fake = createFakeWx()
+  ;(fake.wx.onPageNotFound as (l: () => void) => void)(() => {
+    void Promise.resolve().then(() =>
+      (fake.wx.reLaunch as (o: { url: string }) => void)({ url: '/pages/one/index' }),
+    )
+  })
+  await expect(
+    launchMiniProgram({ distDir: FIXTURE, fakeWx: fake, path: 'pages/gone/index' }),
+  ).rejects.toThrow(/no onPageNotFound listener redirected/)
+})

@@ -184,7 +184,34 @@ export class MiniProgram {
     const launch = { path: first, query, scene: 1001 }
     this.call(this.app, 'onLaunch', launch)
     this.call(this.app, 'onShow', launch)
+    if (!this.allRoutes.includes(first)) return this.pageNotFound(first, query)
     this.push(first, query)
+  }
+
+  /**
+   * WeChat was asked to open a page that does not exist (an old link, a shared path): it calls
+   * App's `onPageNotFound` and the `wx.onPageNotFound` listeners, which must redirect within the
+   * call; otherwise WeChat shows its own "page not found", which a journey sees as an error.
+   */
+  private pageNotFound(path: string, query: Record<string, string>): void {
+    const info = { path, query, isEntryPage: true }
+    const before = this.control.calls.length
+    this.call(this.app as Record<string, unknown>, 'onPageNotFound', info)
+    for (const listener of [...this.control.pageNotFoundListeners]) {
+      try {
+        listener(info)
+      } catch (error) {
+        this.errors.push(error)
+      }
+    }
+    const redirects = ['reLaunch', 'redirectTo', 'navigateTo', 'switchTab']
+    const redirected = this.control.calls.slice(before).some((call) => redirects.includes(call.api))
+    if (!redirected) {
+      throw new Error(
+        `page "${path}" is not found in app.json, and no onPageNotFound listener redirected ` +
+          'within its call: WeChat would show its own "page not found"',
+      )
+    }
   }
 
   /** Run a lifecycle or handler of the build, recording what it throws. */

@@ -221,3 +221,12 @@ test('server down and nothing kept: the error with a retry, never an empty page'
   expect(app.errors).toEqual([])
   expectStorageDeclared(app)
 })
+
+test('a link to a page that does not exist opens home (onPageNotFound redirects in its call)', async () => {
+  const fake = createFakeWx()
+  connectToServer(fake, server)
+  app = await launchMiniProgram({ fakeWx: fake, path: 'pages/old-forecast/index' })
+  expect(app.currentPage.route).toBe('pages/home/index')
+  await app.currentPage.waitForText('未来 5 天')
+  expect(app.errors).toEqual([])
+})

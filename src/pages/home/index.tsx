@@ -6,6 +6,8 @@ import { DEFAULT_CITY } from '../../services/city-preference'
 import { useSelectedCity } from '../../services/hooks/use-selected-city'
 import { useWeather } from '../../services/hooks/use-weather'
 import ConsentDialog from '../../components/consent-dialog'
+import { requestFailureText } from '../../components/request-failure-text'
+import type { AppError } from '../../security/app-error'
 import WeatherIcon from '../../components/weather-icon'
 import { reconsiderConsent, useConsent } from '../../services/hooks/use-consent'
 import {
@@ -63,7 +65,7 @@ export default function HomePage() {
       )}
 
       {state.status === 'loading' && <LoadingView />}
-      {state.status === 'error' && <ErrorView onRetry={retry} />}
+      {state.status === 'error' && <ErrorView error={state.error} onRetry={retry} />}
       {state.status === 'ready' && <WeatherView weather={state.weather} />}
 
       <View className='home__footer'>
@@ -168,13 +170,14 @@ function LoadingView() {
   )
 }
 
-// Kept short: the main package is at its size budget. The privacy center (a subpackage) says
-// which side failed (components/request-failure-text.ts).
-function ErrorView({ onRetry }: { onRetry: () => void }) {
+/** Which side failed (components/request-failure-text.ts), and that nothing chosen was lost. */
+function ErrorView({ error, onRetry }: { error: AppError; onRetry: () => void }) {
   return (
     <View className='card home__error'>
       <Text className='home__error-title'>天气数据暂时无法获取</Text>
-      <Text className='home__error-text'>请稍后重试。你的城市选择已保存，不会丢失。</Text>
+      <Text id='home-error-text' className='home__error-text'>
+        {requestFailureText(error)}你的城市选择已保存，不会丢失。
+      </Text>
       <View id='home-retry' className='button-primary' onClick={onRetry}>
         重试
       </View>
