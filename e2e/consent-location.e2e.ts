@@ -1,8 +1,13 @@
-import { existsSync, statSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { answerConsent, launchBrowser, openPhonePage, screenshot } from './support/browser'
-import { startTestServer, type TestServer } from '../server/test/test-server'
+import {
+  answerConsent,
+  expectSaved,
+  launchBrowser,
+  openPhonePage,
+  screenshot,
+  startAppServer,
+} from './support/browser'
+import type { TestServer } from '../server/test/test-server'
 
 // CONSENT and PERMISSION in the H5 build, in Chromium against the reference server: the first
 // launch's consent dialog, "use my location" explained before anything is asked, the browser's
@@ -14,7 +19,7 @@ let server: TestServer
 let browser: Browser
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { WEB_ROOT: join(__dirname, '..', 'dist-h5') } })
+  server = await startAppServer()
   browser = await launchBrowser()
 })
 
@@ -22,11 +27,6 @@ afterAll(async () => {
   await browser?.close()
   await server?.close()
 })
-
-function expectSaved(path: string) {
-  expect(existsSync(path)).toBe(true)
-  expect(statSync(path).size).toBeGreaterThan(10_000)
-}
 
 /** A position in Hangzhou's east (杭州 in the list is 30.27, 120.16): digits found nowhere else. */
 const NEAR_HANGZHOU = { latitude: 30.2593, longitude: 120.2194 }

@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto'
-import { existsSync, statSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { answerConsent, launchBrowser, openPhonePage, screenshot } from './support/browser'
-import { startTestServer, type TestServer } from '../server/test/test-server'
+import {
+  answerConsent,
+  expectSaved,
+  launchBrowser,
+  openPhonePage,
+  screenshot,
+  startAppServer,
+} from './support/browser'
+import type { TestServer } from '../server/test/test-server'
 import type { MyDataExport, SessionResponse } from '../src/services/api-contract'
 
 // The privacy center's data rights in the H5 build, in Chromium against the reference server:
@@ -16,7 +21,7 @@ let server: TestServer
 let browser: Browser
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { WEB_ROOT: join(__dirname, '..', 'dist-h5') } })
+  server = await startAppServer()
   browser = await launchBrowser()
 })
 
@@ -24,11 +29,6 @@ afterAll(async () => {
   await browser?.close()
   await server?.close()
 })
-
-function expectSaved(path: string) {
-  expect(existsSync(path)).toBe(true)
-  expect(statSync(path).size).toBeGreaterThan(10_000)
-}
 
 /** The server tables that hold a user's rows, and the column that links each to the user. */
 const USER_TABLES = [

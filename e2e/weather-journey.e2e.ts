@@ -1,8 +1,13 @@
-import { existsSync, statSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { answerConsent, launchBrowser, openPhonePage, screenshot } from './support/browser'
-import { startTestServer, type TestServer } from '../server/test/test-server'
+import {
+  answerConsent,
+  expectSaved,
+  launchBrowser,
+  openPhonePage,
+  screenshot,
+  startAppServer,
+} from './support/browser'
+import type { TestServer } from '../server/test/test-server'
 
 // The H5 build (npm run test:e2e builds it) in Debian's Chromium, as a user would use it:
 // served by the reference server itself over HTTPS, under its Content-Security-Policy.
@@ -11,7 +16,7 @@ let server: TestServer
 let browser: Browser
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { WEB_ROOT: join(__dirname, '..', 'dist-h5') } })
+  server = await startAppServer()
   browser = await launchBrowser()
 })
 
@@ -19,11 +24,6 @@ afterAll(async () => {
   await browser?.close()
   await server?.close()
 })
-
-function expectSaved(path: string) {
-  expect(existsSync(path)).toBe(true)
-  expect(statSync(path).size).toBeGreaterThan(10_000)
-}
 
 test('open the app, see weather, pick another city, see its weather, and it is remembered', async () => {
   const { page, problems } = await openPhonePage(browser)

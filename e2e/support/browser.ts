@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
+import { startTestServer, type TestServer } from '../../server/test/test-server'
 
 /** Where journeys save their screenshots (git-ignored). */
 export const SCREENSHOT_DIR = join(__dirname, '..', '..', 'test-results', 'screenshots')
@@ -105,4 +106,15 @@ export async function answerConsent(page: Page, answer: 'agree' | 'decline'): Pr
     before,
     { timeout: 5_000 },
   )
+}
+
+/** The reference server serving the H5 build (dist-h5/) on its own https origin, as users get it. */
+export function startAppServer(): Promise<TestServer> {
+  return startTestServer({ env: { WEB_ROOT: join(__dirname, '..', '..', 'dist-h5') } })
+}
+
+/** A screenshot was written and holds a picture (not an empty page). */
+export function expectSaved(path: string): void {
+  expect(existsSync(path)).toBe(true)
+  expect(statSync(path).size).toBeGreaterThan(10_000)
 }
