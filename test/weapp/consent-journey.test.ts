@@ -5,6 +5,7 @@ import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
 import { connectToServer } from './connect-to-server'
 import { expectStorageDeclared } from './storage-declared'
+import { agreeOnFirstLaunch } from './first-launch'
 
 // CONSENT + PERMISSION in the real weapp build (dist/), with a fake wx as strict as WeChat about
 // privacy authorization (agree only after a real tap on the agree button), scopes and the fuzzy
@@ -84,8 +85,7 @@ test('agree -> use my location -> the weather of the nearest city; the coordinat
   const fake = createFakeWx({ location: HANGZHOU })
   fake.control.promptAnswers[LOCATION_SCOPE] = 'accept'
   const program = await launch(fake)
-  await program.currentPage.waitForText('欢迎使用安心天气')
-  await program.currentPage.tap({ id: 'consent-agree' })
+  await agreeOnFirstLaunch(program)
   // One tap on WeChat's agree button: WeChat recorded the agreement too.
   expect(fake.control.privacy.agreed).toBe(true)
   await program.currentPage.tap({ id: 'home-locate' })
@@ -143,8 +143,7 @@ test('WeChat forgot the agreement: two privacy requests from two pages, one dial
   // First launch: agree (the app's record and WeChat's).
   const first = createFakeWx()
   const program = await launch(first)
-  await program.currentPage.waitForText('欢迎使用安心天气')
-  await program.currentPage.tap({ id: 'consent-agree' })
+  await agreeOnFirstLaunch(program)
   await program.settle()
 
   // The user removed the mini program from "recently used": WeChat asks again; the app's own
@@ -187,8 +186,7 @@ test('WeChat forgot the agreement: two privacy requests from two pages, one dial
 test('the 3.4.2 path: WeChat puts its privacy checkbox in the location prompt; the app gets the city', async () => {
   const fake = createFakeWx({ location: HANGZHOU })
   const program = await launch(fake)
-  await program.currentPage.waitForText('欢迎使用安心天气')
-  await program.currentPage.tap({ id: 'consent-agree' })
+  await agreeOnFirstLaunch(program)
   fake.control.privacy.agreed = false // as if WeChat forgot, with the 3.4.2 behaviour on
   fake.control.privacy.checkboxInScopePrompt = true
   fake.control.promptAnswers[LOCATION_SCOPE] = 'accept'
@@ -206,8 +204,7 @@ test('location denied -> explained, openSetting from a tap turns it on -> the ci
   const fake = createFakeWx({ location: HANGZHOU })
   fake.control.promptAnswers[LOCATION_SCOPE] = 'deny'
   const program = await launch(fake)
-  await program.currentPage.waitForText('欢迎使用安心天气')
-  await program.currentPage.tap({ id: 'consent-agree' })
+  await agreeOnFirstLaunch(program)
   await program.currentPage.tap({ id: 'home-locate' })
   const picker = program.currentPage
   await picker.tap({ id: 'locate-button' })
@@ -229,8 +226,7 @@ test('location denied -> explained, openSetting from a tap turns it on -> the ci
 test('location denied and left off -> the city picker still works', async () => {
   const fake = createFakeWx({ authSetting: { [LOCATION_SCOPE]: false } })
   const program = await launch(fake)
-  await program.currentPage.waitForText('欢迎使用安心天气')
-  await program.currentPage.tap({ id: 'consent-agree' })
+  await agreeOnFirstLaunch(program)
   await program.currentPage.tap({ id: 'home-locate' })
   const picker = program.currentPage
   await picker.tap({ id: 'locate-button' })
@@ -250,8 +246,7 @@ test('a location prompt left unanswered times out into the picker, and a late an
   // The app's clock runs 100 times faster: its 20 s location timeout passes in 0.2 s.
   const program = await launchMiniProgram({ fakeWx: fake, timeSpeedup: 100 })
   app = program
-  await program.currentPage.waitForText('欢迎使用安心天气')
-  await program.currentPage.tap({ id: 'consent-agree' })
+  await agreeOnFirstLaunch(program)
   await program.currentPage.tap({ id: 'home-locate' })
   const picker = program.currentPage
   await picker.tap({ id: 'locate-button' })
@@ -286,8 +281,7 @@ test('a new policy version asks again and shows what changed', async () => {
   try {
     const first = createFakeWx()
     const program = await launch(first)
-    await program.currentPage.waitForText('欢迎使用安心天气')
-    await program.currentPage.tap({ id: 'consent-agree' })
+    await agreeOnFirstLaunch(program)
     await program.settle()
 
     const fake = relaunch(first, program, createFakeWx({ privacy: { agreed: true } }))
@@ -309,8 +303,7 @@ test('withdrawing consent forgets a city found from the location; a city chosen 
   fake.control.promptAnswers[LOCATION_SCOPE] = 'accept'
   fake.control.modalAnswer = 'accept'
   const program = await launch(fake)
-  await program.currentPage.waitForText('欢迎使用安心天气')
-  await program.currentPage.tap({ id: 'consent-agree' })
+  await agreeOnFirstLaunch(program)
   await program.currentPage.tap({ id: 'home-locate' })
   await program.currentPage.tap({ id: 'locate-button' })
   await program.settle()

@@ -7,6 +7,7 @@ import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-progr
 import { findById, visibleText } from '../weapp-harness/render-tree'
 import { connectToServer } from './connect-to-server'
 import { expectStorageDeclared } from './storage-declared'
+import { agreeOnFirstLaunch } from './first-launch'
 
 // POLICY in the real weapp build (dist/): the privacy policy page, opened from home's footer and
 // from the consent dialog, shows every datum of the data inventory, the SDK list, the rights and
@@ -122,8 +123,7 @@ test('the consent dialog’s 《隐私政策》 opens the same page before decid
   program.evaluate('wx.navigateBack({})')
   await program.settle()
   expect(program.currentPage.route).toBe('pages/home/index')
-  await program.currentPage.waitForText('欢迎使用安心天气')
-  await program.currentPage.tap({ id: 'consent-agree' })
+  await agreeOnFirstLaunch(program)
   await program.settle()
   expect(program.currentPage.text()).not.toContain('欢迎使用安心天气')
   expectHealthy(program, fake)

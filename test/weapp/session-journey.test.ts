@@ -4,6 +4,7 @@ import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-progr
 import { findById, visibleText } from '../weapp-harness/render-tree'
 import { connectToServer } from './connect-to-server'
 import { expectStorageDeclared } from './storage-declared'
+import { agreeOnFirstLaunch } from './first-launch'
 
 // STORAGE + TRANSPORT in the real weapp build (dist/), in a runtime that, like WeChat's, has
 // wx.getRandomValues but no global crypto. wx.request reaches the real reference server over
@@ -154,8 +155,7 @@ test('when storage is full at sign-in the user is told plainly and nothing store
   fake.control.loginCodes.push('weapp-journey-5')
   app = await launchMiniProgram({ fakeWx: fake })
   await app.currentPage.waitForText('成都')
-  await app.currentPage.waitForText('欢迎使用安心天气')
-  await app.currentPage.tap({ id: 'consent-agree' })
+  await agreeOnFirstLaunch(app)
   await app.currentPage.tap({ id: 'home-privacy-center' })
   await app.currentPage.waitForText('未登录')
   // Sign-in's first write (the new install key) hits WeChat's quota.

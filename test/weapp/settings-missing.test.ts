@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createFakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
+import { agreeOnFirstLaunch } from './first-launch'
 
 // Issue: Taro writes `process.env.TARO_APP_API_ORIGIN` into the bundle only when an env file of
 // the mode being built defines it. A build without it kept the expression, and WeChat's runtime,
@@ -40,8 +41,7 @@ test('a build without TARO_APP_API_ORIGIN launches and uses the documented defau
   expect(app.evaluate('typeof process')).toBe('undefined')
   // Sign-in goes to the default origin (the fake's request domains hold it).
   fake.control.loginCodes.push('settings-missing-1')
-  await app.currentPage.waitForText('欢迎使用安心天气')
-  await app.currentPage.tap({ id: 'consent-agree' })
+  await agreeOnFirstLaunch(app)
   await app.currentPage.tap({ id: 'home-privacy-center' })
   await app.currentPage.waitForText('未登录')
   await app.currentPage.tap({ id: 'privacy-sign-in' })
