@@ -1,7 +1,8 @@
-import Taro, { useLaunch } from '@tarojs/taro'
+import Taro, { useDidShow, useLaunch } from '@tarojs/taro'
 import { createElement, type PropsWithChildren } from 'react'
 import { isAppError } from './security/app-error'
 import { apiClient } from './services/api-client'
+import { killSwitch } from './services/app-kill-switch'
 import { consent } from './services/app-consent'
 import { loadSelectedCity } from './services/city-preference'
 import { secureStore } from './services/device-store'
@@ -50,6 +51,9 @@ function App({ children }: PropsWithChildren) {
       })
     })
   })
+  // INCIDENT: the kill switch asks the server at launch and on every return to the foreground
+  // (App's onShow runs at both). The launch weather request above is not held back for it.
+  useDidShow(() => void killSwitch.check())
   // `children` are the pages Taro renders.
   return createElement(WeatherProviderContext.Provider, { value: weatherProvider }, children)
 }

@@ -41,6 +41,11 @@ export type AppErrorCode =
   | 'ERR_REQUEST_REJECTED'
   /** The server is asking clients to slow down (429). */
   | 'ERR_RATE_LIMITED'
+  /**
+   * INCIDENT: the kill switch is on (an open incident or the local lock): the HTTPS client
+   * refused the call before sending it. Only the status poll goes out while an incident is open.
+   */
+  | 'ERR_MAINTENANCE'
   /** The response did not match the API contract. */
   | 'ERR_BAD_RESPONSE'
   /** The session is missing, expired or refused, and signing in again did not help. */

@@ -256,6 +256,21 @@ export function parseWeatherResponse(body: unknown): WeatherResponse {
   }
 }
 
+/**
+ * Checks a `GET /v1/status` answer and copies what the kill switch shows: `maintenance`, and while
+ * it is on the `message` (text) and `since` (a time, optional). Throws on anything else; the kill
+ * switch then keeps its last known state (src/security/kill-switch/kill-switch.ts).
+ */
+export function parseStatusResponse(body: unknown): StatusResponse {
+  const { maintenance, message, since } = objectAt(body, 'the answer')
+  if (typeof maintenance !== 'boolean') throw new Error('bad maintenance')
+  if (!maintenance) return { maintenance }
+  fieldOf(message, 'text', 'message')
+  // Date.parse of anything but a time text (a number included) is NaN.
+  if (since !== undefined && !(Date.parse(since as string) > 0)) throw new Error('bad since')
+  return { maintenance, message: message as string, since: since as string | undefined }
+}
+
 function objectAt(value: unknown, where: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new Error(`${where} must be an object`)

@@ -4,7 +4,7 @@ import type { MaintenanceNotice } from '../security/transport/https-client'
 
 /**
  * Security-relevant events from the practices, for whoever watches them: MONITOR (reports them,
- * scrubbed) and the kill switch (INCIDENT) arrive in later issues and subscribe here. Events carry
+ * scrubbed) arrives in a later issue and subscribes here; the kill switch (INCIDENT) already does. Events carry
  * names and codes only, never values. The last few are kept so a subscriber that starts after
  * launch still sees what the launch sweep found.
  */
@@ -14,6 +14,8 @@ export type SecurityEvent =
   /** The consent record could not be saved: the decision holds until the app is closed. */
   | { type: 'consent.save-failed' }
   | ({ type: 'maintenance' } & MaintenanceNotice)
+  /** INCIDENT: the local lock (kill-switch.ts); a second one if wiping the store failed. */
+  | { type: 'incident.lock'; code: string }
 
 const RECENT_LIMIT = 20
 const recent: SecurityEvent[] = []

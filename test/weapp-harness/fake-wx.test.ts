@@ -611,6 +611,18 @@ describe('settings and scopes', () => {
     expect(control.insideTap).toBe(false)
   })
 
+  test('exitMiniProgram outside a tap handler fails; from a tap it exits', async () => {
+    const { wx, control } = createFakeWx()
+    await expect(api(wx, 'exitMiniProgram')()).rejects.toEqual({
+      errMsg: 'exitMiniProgram:fail can only be invoked by user TAP gesture',
+    })
+    expect(control.exits).toBe(0)
+    await expect(control.duringTap(() => api(wx, 'exitMiniProgram')())).resolves.toEqual({
+      errMsg: 'exitMiniProgram:ok',
+    })
+    expect(control.exits).toBe(1)
+  })
+
   test('authorize for the location scope is a privacy API too', async () => {
     const { wx, heard } = withListener()
     const call = start(wx, 'authorize', { scope: FUZZY })

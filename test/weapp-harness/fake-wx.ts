@@ -272,6 +272,8 @@ export interface FakeWxControl {
   settingsPageChoices: Record<string, boolean>
   /** How many times `wx.openSetting` opened the settings page. */
   settingsOpens: number
+  /** How many times `wx.exitMiniProgram` closed the mini program (only a tap can). */
+  exits: number
   /**
    * True while a tap handler runs (the harness sets it synchronously around the dispatch). APIs
    * that need a user gesture (`openSetting`) read it when they are called.
@@ -375,6 +377,7 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
     scopePrompts: [],
     settingsPageChoices: {},
     settingsOpens: 0,
+    exits: 0,
     insideTap: false,
     duringTap(action) {
       const before = control.insideTap
@@ -829,6 +832,15 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
         if (scope in control.authSetting) control.authSetting[scope] = value
       }
       return { authSetting: { ...control.authSetting } }
+    }),
+    // Base library 2.17.3+: "must be triggered by a tap" (WeChat's documentation), so like
+    // openSetting it fails outside one. The fake only counts the exit; the page stack stays.
+    exitMiniProgram: asyncApi('exitMiniProgram', (_o, call) => {
+      if (!call.insideTap) {
+        throw new WxFailure('exitMiniProgram:fail can only be invoked by user TAP gesture')
+      }
+      control.exits++
+      return {}
     }),
 
     // Privacy authorization (base library 2.32.3+; callback style, as WeChat's typings say)

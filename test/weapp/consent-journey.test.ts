@@ -73,9 +73,10 @@ test('first launch: the dialog over home; no location API and no personal data s
   await home.waitForText('未来 5 天') // weather needs nothing personal: it is there behind the dialog
   expect(home.text()).toContain('不同意')
   expect(apisCalled(fake).filter((api) => LOCATION_APIS.includes(api))).toEqual([])
-  // Only the anonymous weather request went out: no login, no consent, no report.
+  // Only the anonymous weather request and the kill switch's status check (INCIDENT: no query, no
+  // body) went out: no login, no consent, no report.
   const paths = fake.control.requests.map((request) => new URL(request.url).pathname)
-  expect(new Set(paths)).toEqual(new Set(['/v1/weather']))
+  expect(new Set(paths)).toEqual(new Set(['/v1/weather', '/v1/status']))
   expect(fake.control.calls.some((call) => call.api === 'login')).toBe(false)
   expectHealthy(program, fake)
   expectStorageDeclared(fake)

@@ -1,11 +1,54 @@
-import PlaceholderPage from '../../components/placeholder-page'
+import { Button, View } from '@tarojs/components'
+import Taro from '@tarojs/taro'
+import { useEffect, useState } from 'react'
+import { dateTimeLabel } from '../../components/weather-text'
+import { killSwitch } from '../../services/app-kill-switch'
+import './index.css'
+
+/**
+ * INCIDENT: where every page goes while the kill switch is on (an open incident, or the local
+ * lock). It says what happened, since when, what the user can do, and comes back by itself.
+ */
+// WeChat closes the mini program only from a tap (base library 2.17.3+): this runs inside it.
+const exit = () =>
+  Taro.exitMiniProgram().catch(() => Taro.showToast({ title: '请点右上角关闭', icon: 'none' }))
 
 export default function MaintenancePage() {
+  const [state, setState] = useState(killSwitch.state)
+  useEffect(() => killSwitch.subscribe(setState), [])
+  const locked = state.mode === 'locked'
+  const since = state.mode === 'incident' ? Date.parse(state.since as string) : NaN
   return (
-    <PlaceholderPage
-      practice='INCIDENT'
-      title='系统维护中'
-      description='服务正在紧急维护时，所有页面会转到这里，并显示维护说明和预计恢复时间。'
-    />
+    <View className='card'>
+      <View id='maintenance-message' className='maintenance__title'>
+        {locked
+          ? '检测到本机数据被改动'
+          : (state.mode === 'incident' && state.message) || '服务暂时无法使用'}
+      </View>
+      {since > 0 && (
+        <View id='maintenance-since' className='muted'>
+          开始于 {dateTimeLabel(since)}
+        </View>
+      )}
+      <View id='maintenance-advice'>
+        {locked
+          ? '本机的登录信息已清除，请重新打开小程序。'
+          : '请稍后再来，你的设置不会丢失；恢复后会自动回到首页。'}
+      </View>
+      {!locked && (
+        <Button
+          id='maintenance-retry'
+          className='button-primary'
+          onClick={() => void killSwitch.check()}
+        >
+          重试
+        </Button>
+      )}
+      {process.env.TARO_ENV === 'weapp' && (
+        <Button id='maintenance-exit' className='button-secondary' onClick={exit}>
+          退出小程序
+        </Button>
+      )}
+    </View>
   )
 }

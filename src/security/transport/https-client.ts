@@ -15,6 +15,8 @@
  * - Every failure is an AppError with a stable code; messages name the method and path only
  *   (no query, no body, no token), so they are safe to log and report.
  * - Bodies are validated by the caller's `parse` before anything uses them.
+ * - While `restrict` holds a list (the kill switch), any other path is refused (ERR_MAINTENANCE)
+ *   before anything is sent.
  * Limits: TLS itself (certificates, pinning) is the platform's job; WeChat also enforces its own
  * domain allow-list, which must match `allowedOrigins`.
  */
@@ -131,6 +133,7 @@ export class HttpsClient {
   private readonly options: Required<Omit<HttpsClientOptions, 'allowedOrigins'>>
   private readonly maintenanceListeners = new Set<(notice: MaintenanceNotice) => void>()
   private credentials: CredentialsProvider | undefined
+  private onlyPaths: readonly string[] | undefined
   private sign: RequestSigner | undefined
   /** Server time minus device time, learned from the server (devices' clocks are often wrong). */
   private clockOffsetMs = 0
@@ -172,9 +175,17 @@ export class HttpsClient {
     return () => this.maintenanceListeners.delete(listener)
   }
 
+  /** INCIDENT: only these paths are called until `restrict(undefined)`; `[]` stops every call. */
+  restrict(paths: readonly string[] | undefined): void {
+    this.onlyPaths = paths
+  }
+
   async call<T>(options: CallOptions<T>): Promise<T> {
     const { origin, pathWithQuery, path } = this.checkUrl(options.url, options.query)
     const label = `${options.method} ${path}`
+    if (this.onlyPaths && !this.onlyPaths.includes(path)) {
+      throw new AppError('ERR_MAINTENANCE', `${label}: refused in maintenance`)
+    }
     const body = options.body === undefined ? undefined : JSON.stringify(options.body)
     if (options.signed && !this.credentials) {
       throw new AppError('ERR_SESSION_EXPIRED', `${label}: signed call without a session service`)

@@ -159,3 +159,17 @@ test('no error message carries the query, the body or the token', async () => {
   }
   expect(message).toBe('POST /v1/weather answered 400 ERR_VALIDATION')
 })
+
+test('INCIDENT: restrict refuses every other path with ERR_MAINTENANCE before sending; undefined lifts it', async () => {
+  const { client, sent } = scripted([reply(200, { ok: true })])
+  const get = (path: string) =>
+    codeOf(() => client.call({ method: 'GET', url: ORIGIN + path, parse: (b) => b }))
+  client.restrict(['/v1/status'])
+  expect((await get('/v1/weather?cityId=beijing')).code).toBe('ERR_MAINTENANCE')
+  expect((await get('/v1/status')).code).toBe('no error')
+  client.restrict([])
+  expect((await get('/v1/status')).code).toBe('ERR_MAINTENANCE')
+  expect(sent.map((r) => r.url)).toEqual([`${ORIGIN}/v1/status`])
+  client.restrict(undefined)
+  expect((await get('/v1/weather')).code).toBe('no error')
+})
