@@ -113,6 +113,12 @@ const MIGRATIONS: string[] = [
    );`,
   // Over-long report fields are cut on arrival, not refused; the row says which were cut.
   `ALTER TABLE error_reports ADD COLUMN truncated_fields TEXT NOT NULL DEFAULT ''`,
+  // Where a report came from (WeChat's base library version, e.g. "3.7.1"; the platform, e.g.
+  // "ios"), and how many times it happened on the device before it was sent. Rows stored
+  // before this migration get "", "" and 1: what a report without these fields means.
+  `ALTER TABLE error_reports ADD COLUMN base_library TEXT NOT NULL DEFAULT '';
+   ALTER TABLE error_reports ADD COLUMN platform TEXT NOT NULL DEFAULT '';
+   ALTER TABLE error_reports ADD COLUMN count INTEGER NOT NULL DEFAULT 1;`,
 ]
 
 function migrate(db: Db): void {

@@ -1,42 +1,68 @@
 import { createHash } from 'node:crypto'
-import type {
-  ErrorReport,
-  ErrorReportDrop,
-  ErrorReportKind,
-  ErrorReportReceipt,
-  ErrorReportTextField,
+import {
+  MAX_REPORT_COUNT,
+  REPORT_TEXT_LIMITS,
+  type ErrorReport,
+  type ErrorReportBatch,
+  type ErrorReportDrop,
+  type ErrorReportKind,
+  type ErrorReportReceipt,
+  type ErrorReportTextField,
 } from '../../src/services/api-contract'
 import { scrub } from '../../src/security/sensitive/scrub'
 import type { Db } from './database'
 import { quoted } from './validation-messages'
 
+/** One row of `GET /v1/admin/error-groups`: the reports of one problem, counted. */
 export interface ErrorGroup {
   fingerprint: string
+  /** A report's kind (ErrorReportKind), or 'dropped' (DROPPED_ON_DEVICE). */
   kind: string
   message: string
   topFrame: string
   firstSeen: string
   lastSeen: string
+  /** How many times it happened: the sum of its reports' `count`s (or of `droppedOnDevice`). */
   count: number
 }
 
 /**
- * Longest text kept per field, in characters (Unicode code points, as JSON Schema's maxLength
- * counts them). Longer text is cut to this and the field is marked truncated: the start of a
- * message and the top of a stack are what find a bug, and one long field must not cost the
- * other reports of its batch.
+ * A `POST /v1/monitor/errors` body once the route's schema has checked the batch's own shape:
+ * `reports` is a list of 1 to MAX_REPORTS_PER_BATCH items not yet checked (`checkReport` judges
+ * each on its own), `droppedOnDevice` is absent or a whole number from 0 to MAX_REPORT_COUNT.
  */
-export const REPORT_TEXT_LIMITS: Record<ErrorReportTextField, number> = {
-  message: 1000,
-  stack: 4000,
-  page: 200,
-  appVersion: 32,
-}
+export type UncheckedBatch = Omit<ErrorReportBatch, 'reports'> & { reports: unknown[] }
+
+/**
+ * Reports a device captured but could not keep (`droppedOnDevice` of a batch) are counted in
+ * one group of their own, kind 'dropped', with this fixed message and no stack. They have no
+ * report row, so nothing about them is linked to a user: a flood shows up in the group counts
+ * (`GET /v1/admin/error-groups`) without its reports.
+ */
+export const DROPPED_ON_DEVICE = {
+  kind: 'dropped',
+  message: 'reports dropped on the device',
+  topFrame: '',
+} as const
 
 const REPORT_KINDS: ErrorReportKind[] = ['error', 'unhandledrejection', 'pagenotfound', 'boundary']
-const REPORT_FIELDS = ['kind', 'message', 'stack', 'page', 'appVersion', 'occurredAt']
+const REPORT_FIELDS: ReadonlyArray<keyof ErrorReport> = [
+  'kind',
+  'message',
+  'stack',
+  'page',
+  'appVersion',
+  'baseLibrary',
+  'platform',
+  'occurredAt',
+  'count',
+]
 const OCCURRED_AT = /^\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})$/
 const APP_VERSION = /^[0-9A-Za-z.+-]*$/
+/** WeChat's base library version, e.g. "3.7.1". */
+const BASE_LIBRARY = /^[0-9.]*$/
+/** wx.getDeviceInfo's `platform` ("ios", "android", "devtools", "ohos"...) or "h5". */
+const PLATFORM = /^[a-z0-9._-]*$/
 
 /**
  * Text is cut to its limit plus this margin before it is scrubbed, and to its limit after. Some
@@ -54,16 +80,21 @@ interface PreparedReport {
   stack: string
   page: string
   appVersion: string
+  baseLibrary: string
+  platform: string
   occurredAt: string
+  /** How many times it happened on the device, 1 to MAX_REPORT_COUNT. */
+  count: number
   truncatedFields: ErrorReportTextField[]
 }
 
 /**
  * Error-report intake. Each report of a batch is checked on its own: an invalid one is dropped
- * with the reason, the others are kept. Every text field is scrubbed again here (the server does
- * not trust that the app scrubbed) and cut to its limit; reports are grouped by fingerprint with
- * counts, and the batch's reports are written in one transaction before the route answers, so
- * an acknowledged report is on disk.
+ * with the reason, the others are kept. Every free-text field is scrubbed again here (the server
+ * does not trust that the app scrubbed) and cut to its limit; reports are grouped by fingerprint,
+ * each group counting the `count` of its reports, and the batch's reports (and its
+ * `droppedOnDevice`) are written in one transaction before the route answers, so an
+ * acknowledged report is on disk.
  */
 export class Monitor {
   private readonly upsertGroup
@@ -73,15 +104,16 @@ export class Monitor {
   constructor(private readonly db: Db) {
     this.upsertGroup = db.prepare(
       `INSERT INTO error_groups (fingerprint, kind, message, top_frame, first_seen, last_seen, count)
-         VALUES (@fingerprint, @kind, @message, @topFrame, @at, @at, 1)
-       ON CONFLICT (fingerprint) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen`,
+         VALUES (@fingerprint, @kind, @message, @topFrame, @at, @at, @count)
+       ON CONFLICT (fingerprint) DO UPDATE
+         SET count = count + excluded.count, last_seen = excluded.last_seen`,
     )
     this.insertReport = db.prepare(
       `INSERT INTO error_reports
-         (fingerprint, user_id, kind, message, stack, page, app_version, occurred_at, received_at,
-          truncated_fields)
-       VALUES (@fingerprint, @userId, @kind, @message, @stack, @page, @appVersion, @occurredAt, @at,
-               @truncatedFields)`,
+         (fingerprint, user_id, kind, message, stack, page, app_version, base_library, platform,
+          occurred_at, count, received_at, truncated_fields)
+       VALUES (@fingerprint, @userId, @kind, @message, @stack, @page, @appVersion, @baseLibrary,
+               @platform, @occurredAt, @count, @at, @truncatedFields)`,
     )
     this.selectGroups = db.prepare(
       `SELECT fingerprint, kind, message, top_frame AS topFrame, first_seen AS firstSeen,
@@ -90,18 +122,33 @@ export class Monitor {
     )
   }
 
-  /** Stores the valid reports of a batch (the route has checked it is a list of 1 to 20). */
-  ingest(batch: unknown[], userId: string, now: Date): ErrorReportReceipt {
+  /**
+   * Stores the valid reports of a batch under `userId`, and counts its `droppedOnDevice` (if
+   * more than 0) in the 'dropped' group, which has no user. `now` is the receiving time.
+   */
+  ingest(batch: UncheckedBatch, userId: string, now: Date): ErrorReportReceipt {
     const at = now.toISOString()
     const prepared: PreparedReport[] = []
     const dropped: ErrorReportDrop[] = []
-    batch.forEach((value, index) => {
+    const droppedOnDevice = batch.droppedOnDevice ?? 0
+    batch.reports.forEach((value, index) => {
       const checked = checkReport(value)
       if (typeof checked === 'string') dropped.push({ index, reason: checked })
       else prepared.push(prepareReport(checked, index))
     })
-    const fingerprints = this.db.transaction(() =>
-      prepared.map((report) => {
+    const fingerprints = this.db.transaction(() => {
+      if (droppedOnDevice > 0) {
+        const { kind, message, topFrame } = DROPPED_ON_DEVICE
+        this.upsertGroup.run({
+          fingerprint: fingerprintOf(kind, message, topFrame),
+          kind,
+          message,
+          topFrame,
+          at,
+          count: droppedOnDevice,
+        })
+      }
+      return prepared.map((report) => {
         const topFrame = topFrameOf(report.stack)
         const fingerprint = fingerprintOf(report.kind, report.message, topFrame)
         this.upsertGroup.run({
@@ -110,6 +157,7 @@ export class Monitor {
           message: report.message,
           topFrame,
           at,
+          count: report.count,
         })
         this.insertReport.run({
           fingerprint,
@@ -119,13 +167,16 @@ export class Monitor {
           stack: report.stack,
           page: report.page,
           appVersion: report.appVersion,
+          baseLibrary: report.baseLibrary,
+          platform: report.platform,
           occurredAt: report.occurredAt,
+          count: report.count,
           at,
           truncatedFields: report.truncatedFields.join(','),
         })
         return fingerprint
-      }),
-    )()
+      })
+    })()
     return {
       accepted: prepared.length,
       fingerprints,
@@ -176,7 +227,9 @@ export function checkReport(value: unknown): ErrorReport | string {
     return 'A report must be a JSON object.'
   }
   const report = value as Record<string, unknown>
-  const unknown = Object.keys(report).filter((key) => !REPORT_FIELDS.includes(key))
+  const unknown = Object.keys(report).filter(
+    (key) => !(REPORT_FIELDS as readonly string[]).includes(key),
+  )
   if (unknown.length > 0) {
     return `${quoted(unknown[0])} is not a report field; the fields are: ${REPORT_FIELDS.join(', ')}.`
   }
@@ -186,10 +239,26 @@ export function checkReport(value: unknown): ErrorReport | string {
   for (const field of ['message', 'occurredAt']) {
     if (report[field] === undefined) return `"${field}" is required.`
   }
-  for (const field of ['message', 'stack', 'page', 'appVersion', 'occurredAt']) {
+  for (const field of [
+    'message',
+    'stack',
+    'page',
+    'appVersion',
+    'baseLibrary',
+    'platform',
+    'occurredAt',
+  ]) {
     if (report[field] !== undefined && typeof report[field] !== 'string') {
       return `"${field}" must be text (a JSON string).`
     }
+  }
+  // JSON has one number type: 5 and 5.0 are the same number; 5.5 and "5" are refused.
+  const count = report.count
+  if (
+    count !== undefined &&
+    (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_REPORT_COUNT)
+  ) {
+    return `"count" must be a whole number from 1 to ${MAX_REPORT_COUNT}.`
   }
   const occurredAt = report.occurredAt as string
   if (occurredAt.length > 40 || !OCCURRED_AT.test(occurredAt)) {
@@ -198,10 +267,25 @@ export function checkReport(value: unknown): ErrorReport | string {
   if (report.appVersion !== undefined && !APP_VERSION.test(report.appVersion as string)) {
     return '"appVersion" may contain only letters, digits, ".", "+" and "-".'
   }
+  if (report.baseLibrary !== undefined && !BASE_LIBRARY.test(report.baseLibrary as string)) {
+    return '"baseLibrary" may contain only digits and ".", such as 3.7.1.'
+  }
+  if (report.platform !== undefined && !PLATFORM.test(report.platform as string)) {
+    return '"platform" may contain only lowercase letters, digits, "-", "_" and ".".'
+  }
   return report as unknown as ErrorReport
 }
 
-/** Scrubs the report's text and cuts each field to its limit, noting which were cut. */
+/**
+ * Scrubs the report's text and cuts each field to its limit, noting which were cut. An absent
+ * text field is stored as "" and an absent `count` as 1.
+ *
+ * Scrubbed: message, stack and page (free text), and also baseLibrary and platform, although
+ * `checkReport` has limited their characters: digits and dots are all a mobile or resident ID
+ * number needs ("13812345678" passes the check and is stored as "[phone]"), and scrubbing such
+ * short values costs next to nothing. A real version or platform name matches no scrubbing
+ * rule, so it is stored as sent. appVersion is stored as sent (not scrubbed).
+ */
 function prepareReport(report: ErrorReport, index: number): PreparedReport {
   const truncatedFields: ErrorReportTextField[] = []
   const keep = (field: ErrorReportTextField, text: string, scrubbed: boolean): string => {
@@ -219,7 +303,10 @@ function prepareReport(report: ErrorReport, index: number): PreparedReport {
     stack: keep('stack', report.stack ?? '', true),
     page: keep('page', report.page ?? '', true),
     appVersion: keep('appVersion', report.appVersion ?? '', false),
+    baseLibrary: keep('baseLibrary', report.baseLibrary ?? '', true),
+    platform: keep('platform', report.platform ?? '', true),
     occurredAt: report.occurredAt,
+    count: report.count ?? 1,
     truncatedFields,
   }
 }

@@ -59,7 +59,8 @@ export class MyData {
     const errorReports: ExportedReport[] = (
       db
         .prepare(
-          `SELECT kind, message, stack, page, app_version AS appVersion, occurred_at AS occurredAt,
+          `SELECT kind, message, stack, page, app_version AS appVersion,
+                  base_library AS baseLibrary, platform, occurred_at AS occurredAt, count,
                   received_at AS receivedAt, truncated_fields AS truncatedFields
              FROM error_reports WHERE user_id = ? ORDER BY id`,
         )

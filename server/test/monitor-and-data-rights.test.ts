@@ -1,5 +1,11 @@
-import type { ErrorReport, SessionResponse } from '../../src/services/api-contract'
+import {
+  MAX_REPORT_COUNT,
+  REPORT_TEXT_LIMITS,
+  type ErrorReport,
+  type SessionResponse,
+} from '../../src/services/api-contract'
 import { getRow } from '../src/database'
+import { fingerprintOf } from '../src/monitor'
 import { startTestServer, testClock, type TestServer } from './test-server'
 
 const clock = testClock('2026-11-25T06:30:00Z')
@@ -24,6 +30,9 @@ const report = (overrides: Partial<ErrorReport> = {}): ErrorReport => ({
 })
 const send = (s: SessionResponse, reports: unknown) =>
   server.signed(s, '/v1/monitor/errors', { method: 'POST', body: JSON.stringify({ reports }) })
+/** Sends a whole batch body, e.g. `{ reports, droppedOnDevice }`. */
+const sendBatch = (s: SessionResponse, batch: unknown) =>
+  server.signed(s, '/v1/monitor/errors', { method: 'POST', body: JSON.stringify(batch) })
 
 describe('POST /v1/monitor/errors', () => {
   test('a batch is scrubbed, grouped by fingerprint, and on disk before the answer', async () => {
@@ -238,6 +247,270 @@ describe('POST /v1/monitor/errors', () => {
     expect(code(limited.body)).toBe('ERR_RATE_LIMITED')
     const quiet = await server.signIn('code-quiet')
     expect((await send(quiet, [report()])).status).toBe(202)
+  })
+})
+
+/** The group that counts reports the device captured but could not keep (`droppedOnDevice`). */
+const DROPPED_FINGERPRINT = fingerprintOf('dropped', 'reports dropped on the device', '')
+const groupCount = (fingerprint: string) =>
+  getRow<{ count: number }>(
+    server.db.prepare('SELECT count FROM error_groups WHERE fingerprint = ?'),
+    fingerprint,
+  )?.count
+const storedReports = () =>
+  getRow<{ n: number }>(server.db.prepare('SELECT count(*) AS n FROM error_reports'))?.n ?? 0
+
+describe('POST /v1/monitor/errors: counts, base library and platform', () => {
+  // A bad value of a report's own field drops that report alone, with the reason.
+  test.each<[string, Record<string, unknown>, string]>([
+    ['count 0', { count: 0 }, `"count" must be a whole number from 1 to ${MAX_REPORT_COUNT}.`],
+    ['count -1', { count: -1 }, `"count" must be a whole number from 1 to ${MAX_REPORT_COUNT}.`],
+    ['count 1.5', { count: 1.5 }, `"count" must be a whole number from 1 to ${MAX_REPORT_COUNT}.`],
+    ['count "3"', { count: '3' }, `"count" must be a whole number from 1 to ${MAX_REPORT_COUNT}.`],
+    [
+      'count null',
+      { count: null },
+      `"count" must be a whole number from 1 to ${MAX_REPORT_COUNT}.`,
+    ],
+    [
+      'count MAX_REPORT_COUNT + 1',
+      { count: MAX_REPORT_COUNT + 1 },
+      `"count" must be a whole number from 1 to ${MAX_REPORT_COUNT}.`,
+    ],
+    [
+      'baseLibrary "3.7.1<script>"',
+      { baseLibrary: '3.7.1<script>' },
+      '"baseLibrary" may contain only digits and ".", such as 3.7.1.',
+    ],
+    [
+      'baseLibrary "v3.7.1"',
+      { baseLibrary: 'v3.7.1' },
+      '"baseLibrary" may contain only digits and ".", such as 3.7.1.',
+    ],
+    [
+      'baseLibrary "3.7.1 " (a space)',
+      { baseLibrary: '3.7.1 ' },
+      '"baseLibrary" may contain only digits and ".", such as 3.7.1.',
+    ],
+    ['baseLibrary 371', { baseLibrary: 371 }, '"baseLibrary" must be text (a JSON string).'],
+    [
+      'platform "iOS 17"',
+      { platform: 'iOS 17' },
+      '"platform" may contain only lowercase letters, digits, "-", "_" and ".".',
+    ],
+    [
+      'platform "Android"',
+      { platform: 'Android' },
+      '"platform" may contain only lowercase letters, digits, "-", "_" and ".".',
+    ],
+    [
+      'platform "ios<script>"',
+      { platform: 'ios<script>' },
+      '"platform" may contain only lowercase letters, digits, "-", "_" and ".".',
+    ],
+    ['platform ["ios"]', { platform: ['ios'] }, '"platform" must be text (a JSON string).'],
+  ])('a report with %s is dropped with the reason', async (name, fields, reason) => {
+    const user = await server.signIn(`code-bad-${name.replace(/\W/g, '-')}`)
+    const before = storedReports()
+    const res = await send(user, [report({ message: 'kept' }), { ...report(), ...fields }])
+    expect(res.status).toBe(202)
+    expect(res.body).toEqual({
+      accepted: 1,
+      fingerprints: [expect.any(String)],
+      dropped: [{ index: 1, reason }],
+      truncated: [],
+    })
+    expect(storedReports()).toBe(before + 1)
+  })
+
+  // `droppedOnDevice` belongs to the batch, so the route's schema checks it: the whole batch is
+  // refused, and nothing of it is stored.
+  test.each<[string, unknown, string]>([
+    ['-1', -1, '"droppedOnDevice" must be at least 0.'],
+    ['1.5', 1.5, '"droppedOnDevice" must be a whole number.'],
+    ['"x"', 'x', '"droppedOnDevice" must be a whole number.'],
+    ['"7"', '7', '"droppedOnDevice" must be a whole number.'],
+    ['null', null, '"droppedOnDevice" must be a whole number.'],
+    [
+      'MAX_REPORT_COUNT + 1',
+      MAX_REPORT_COUNT + 1,
+      `"droppedOnDevice" must be at most ${MAX_REPORT_COUNT}.`,
+    ],
+  ])('droppedOnDevice %s -> 400 ERR_VALIDATION, nothing stored', async (name, value, message) => {
+    const user = await server.signIn(`code-bad-dropped-${name.replace(/\W/g, '-')}`)
+    const reportsBefore = storedReports()
+    const droppedBefore = groupCount(DROPPED_FINGERPRINT)
+    const res = await sendBatch(user, { reports: [report()], droppedOnDevice: value })
+    expect(res.status).toBe(400)
+    expect(res.body).toEqual({ error: { code: 'ERR_VALIDATION', message } })
+    expect(storedReports()).toBe(reportsBefore)
+    expect(groupCount(DROPPED_FINGERPRINT)).toBe(droppedBefore)
+  })
+
+  test('usual values are accepted: counts from 1 to MAX_REPORT_COUNT, real versions and platforms', async () => {
+    const user = await server.signIn('code-good-new-fields')
+    const res = await sendBatch(user, {
+      reports: [
+        report({ count: 1 }),
+        report({ count: MAX_REPORT_COUNT }),
+        report({ baseLibrary: '3.7.1', platform: 'ios' }),
+        report({ baseLibrary: '2.32.3', platform: 'android' }),
+        report({ baseLibrary: '', platform: 'devtools' }),
+        report({ platform: 'h5' }),
+        report({ platform: 'ohos_pc' }),
+      ],
+      droppedOnDevice: MAX_REPORT_COUNT,
+    })
+    expect(res.status).toBe(202)
+    expect(res.body).toMatchObject({ accepted: 7, dropped: [], truncated: [] })
+  })
+
+  test('a report with count 5 grows its group by 5; a report without a count, by 1', async () => {
+    const user = await server.signIn('code-count')
+    const message = 'a failure the device saw 5 times'
+    const first = await send(user, [report({ message, count: 5 })])
+    expect(first.status).toBe(202)
+    const [fingerprint] = (first.body as { fingerprints: string[] }).fingerprints
+    expect(groupCount(fingerprint)).toBe(5)
+
+    await send(user, [report({ message, count: 2 }), report({ message })])
+    expect(groupCount(fingerprint)).toBe(5 + 2 + 1)
+    // One row per report, each with its own count.
+    const rows = server.db
+      .prepare('SELECT count FROM error_reports WHERE fingerprint = ? ORDER BY id')
+      .all(fingerprint) as Array<{ count: number }>
+    expect(rows.map((row) => row.count)).toEqual([5, 2, 1])
+  })
+
+  test('droppedOnDevice 7 grows the "dropped" group by 7 and stores no report for it', async () => {
+    const user = await server.signIn('code-dropped-on-device')
+    const droppedBefore = groupCount(DROPPED_FINGERPRINT) ?? 0
+    const reportsBefore = storedReports()
+    clock.advance(1000)
+    const res = await sendBatch(user, { reports: [report()], droppedOnDevice: 7 })
+    expect(res.status).toBe(202)
+    // The receipt is about the reports sent; the dropped ones are only counted.
+    expect(res.body).toEqual({
+      accepted: 1,
+      fingerprints: [expect.any(String)],
+      dropped: [],
+      truncated: [],
+    })
+    expect(
+      getRow(
+        server.db.prepare(
+          `SELECT kind, message, top_frame AS topFrame, last_seen AS lastSeen, count
+             FROM error_groups WHERE fingerprint = ?`,
+        ),
+        DROPPED_FINGERPRINT,
+      ),
+    ).toEqual({
+      kind: 'dropped',
+      message: 'reports dropped on the device',
+      topFrame: '',
+      lastSeen: clock.now().toISOString(),
+      count: droppedBefore + 7,
+    })
+    // Only the report that was sent has a row: nothing about the dropped ones is linked to anyone.
+    expect(storedReports()).toBe(reportsBefore + 1)
+    const dropRows = getRow<{ n: number }>(
+      server.db.prepare('SELECT count(*) AS n FROM error_reports WHERE fingerprint = ?'),
+      DROPPED_FINGERPRINT,
+    )
+    expect(dropRows?.n).toBe(0)
+
+    // Counted even when every report of the batch is invalid.
+    const allInvalid = await sendBatch(user, {
+      reports: [report({ kind: 'crash' as never })],
+      droppedOnDevice: 3,
+    })
+    expect(allInvalid.body).toMatchObject({ accepted: 0, dropped: [{ index: 0 }] })
+    expect(groupCount(DROPPED_FINGERPRINT)).toBe(droppedBefore + 7 + 3)
+  })
+
+  test.each([
+    ['droppedOnDevice 0', { droppedOnDevice: 0 }],
+    ['no droppedOnDevice', {}],
+  ])('%s leaves the "dropped" group as it was', async (name, extra) => {
+    const user = await server.signIn(`code-${name.replace(/\W/g, '-')}`)
+    const before = groupCount(DROPPED_FINGERPRINT)
+    const res = await sendBatch(user, { reports: [report()], ...extra })
+    expect(res.status).toBe(202)
+    expect(groupCount(DROPPED_FINGERPRINT)).toBe(before)
+  })
+
+  test('the export carries baseLibrary, platform and count; absent ones come back as "", "" and 1', async () => {
+    const user = await server.signIn('code-export-new-fields')
+    await send(user, [
+      report({ baseLibrary: '3.7.1', platform: 'ios', count: 4 }),
+      report({ message: 'plain', stack: undefined, page: undefined, appVersion: undefined }),
+    ])
+    const exported = (await server.signed(user, '/v1/me/data')).body as {
+      errorReports: unknown[]
+    }
+    expect(exported.errorReports).toEqual([
+      {
+        kind: 'error',
+        message: report().message,
+        stack: report().stack,
+        page: 'pages/home/index',
+        appVersion: '0.1.0',
+        baseLibrary: '3.7.1',
+        platform: 'ios',
+        occurredAt: '2026-11-25T06:29:00.000Z',
+        count: 4,
+        receivedAt: clock.now().toISOString(),
+        truncatedFields: [],
+      },
+      {
+        kind: 'error',
+        message: 'plain',
+        stack: '',
+        page: '',
+        appVersion: '',
+        baseLibrary: '',
+        platform: '',
+        occurredAt: '2026-11-25T06:29:00.000Z',
+        count: 1,
+        receivedAt: clock.now().toISOString(),
+        truncatedFields: [],
+      },
+    ])
+  })
+
+  test('an over-long baseLibrary and platform are cut to their limits and marked', async () => {
+    const user = await server.signIn('code-long-base-library')
+    const baseLibrary = '3.7.1.'.repeat(10) // 60 characters
+    const platform = 'devtools-'.repeat(5) // 45 characters
+    const res = await send(user, [report({ baseLibrary, platform })])
+    expect(res.body).toMatchObject({
+      accepted: 1,
+      truncated: [{ index: 0, fields: ['baseLibrary', 'platform'] }],
+    })
+    const exported = (await server.signed(user, '/v1/me/data')).body as {
+      errorReports: Array<{ baseLibrary: string; platform: string; truncatedFields: string[] }>
+    }
+    expect(exported.errorReports).toEqual([
+      expect.objectContaining({
+        baseLibrary: baseLibrary.slice(0, REPORT_TEXT_LIMITS.baseLibrary),
+        platform: platform.slice(0, REPORT_TEXT_LIMITS.platform),
+        truncatedFields: ['baseLibrary', 'platform'],
+      }),
+    ])
+    expect(REPORT_TEXT_LIMITS.baseLibrary).toBe(32)
+    expect(REPORT_TEXT_LIMITS.platform).toBe(32)
+  })
+
+  test('a phone number passed off as a base library version is scrubbed like free text', async () => {
+    const user = await server.signIn('code-phone-as-version')
+    const res = await send(user, [report({ baseLibrary: '13812345678', platform: 'ios' })])
+    expect(res.body).toMatchObject({ accepted: 1, truncated: [] })
+    const row = getRow<{ baseLibrary: string; platform: string }>(
+      server.db.prepare(
+        'SELECT base_library AS baseLibrary, platform FROM error_reports ORDER BY id DESC LIMIT 1',
+      ),
+    )
+    expect(row).toEqual({ baseLibrary: '[phone]', platform: 'ios' })
   })
 })
 

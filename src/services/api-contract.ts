@@ -129,18 +129,51 @@ export interface ErrorReport {
   kind: ErrorReportKind
   message: string
   stack?: string
+  /** The page's route, without its query (a query can hold personal data). */
   page?: string
   appVersion?: string
-  /** ISO 8601 time it happened on the device. */
+  /** WeChat's base library version (`SDKVersion` of wx.getAppBaseInfo), e.g. "3.7.1". */
+  baseLibrary?: string
+  /** Where the app runs: wx.getDeviceInfo's `platform` ("ios", "android", "devtools"...) or "h5". */
+  platform?: string
+  /** ISO 8601 time it first happened on the device. */
   occurredAt: string
+  /**
+   * How many times it happened on the device before it was sent (the app groups repeats of one
+   * problem by fingerprint and sends one report with the count), 1 to MAX_REPORT_COUNT; absent: 1.
+   */
+  count?: number
 }
 
 /** At most MAX_REPORTS_PER_BATCH reports per request. */
 export interface ErrorReportBatch {
   reports: ErrorReport[]
+  /**
+   * Reports the device captured but could not keep since its last accepted batch (its queue was
+   * full, or they came faster than its rate limit), 0 to MAX_REPORT_COUNT; absent: 0. They are
+   * counted so that a flood is visible even though its reports are not.
+   */
+  droppedOnDevice?: number
 }
 
 export const MAX_REPORTS_PER_BATCH = 20
+
+/** Largest `count` of a report and largest `droppedOnDevice` of a batch. */
+export const MAX_REPORT_COUNT = 100_000
+
+/**
+ * Longest text kept per report field, in characters (Unicode code points, as JSON Schema's
+ * maxLength counts them). The app cuts its reports to these before sending; the server cuts what
+ * still arrives longer and marks the field truncated, so one long field never costs a batch.
+ */
+export const REPORT_TEXT_LIMITS: Record<ErrorReportTextField, number> = {
+  message: 1000,
+  stack: 4000,
+  page: 200,
+  appVersion: 32,
+  baseLibrary: 32,
+  platform: 32,
+}
 
 export interface ErrorReportReceipt {
   /** How many reports of the batch were stored. */
@@ -155,7 +188,7 @@ export interface ErrorReportReceipt {
   dropped?: ErrorReportDrop[]
   /**
    * Stored reports whose text fields were longer than the server keeps: those fields were cut
-   * to their limit (message 1000, stack 4000, page 200, appVersion 32 characters). The
+   * to their limit (REPORT_TEXT_LIMITS). The
    * reference server always sends this list, empty or not.
    */
   truncated?: Array<{ index: number; fields: ErrorReportTextField[] }>
@@ -169,7 +202,13 @@ export interface ErrorReportDrop {
 }
 
 /** The text fields of a report that are cut, not refused, when they are too long. */
-export type ErrorReportTextField = 'message' | 'stack' | 'page' | 'appVersion'
+export type ErrorReportTextField =
+  | 'message'
+  | 'stack'
+  | 'page'
+  | 'appVersion'
+  | 'baseLibrary'
+  | 'platform'
 
 /** `POST /v1/me/consent`: record a decision about a privacy-policy version. */
 export interface ConsentRequest {

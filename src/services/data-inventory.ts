@@ -456,7 +456,7 @@ const data: Datum[] = [
   {
     id: 'error-reports',
     name: '错误报告',
-    what: '错误类型、信息、调用栈、页面路径、应用版本和时间；手机号、证件号、银行卡号、邮箱、坐标和令牌在发送前后都会被去除',
+    what: '错误类型、信息、调用栈、页面路径、应用版本、微信基础库版本、运行平台（如 iOS、Android）、发生次数和时间；手机号、证件号、银行卡号、邮箱、坐标和令牌在发送前后都会被去除',
     category: 'personal',
     categoryNote: '与你的账号关联保存，便于你导出和删除',
     purpose: '发现并修复应用故障',
@@ -480,6 +480,9 @@ const data: Datum[] = [
           'occurred_at',
           'received_at',
           'truncated_fields',
+          'base_library',
+          'platform',
+          'count',
         ],
       },
     ],
@@ -492,7 +495,7 @@ const data: Datum[] = [
   {
     id: 'error-groups',
     name: '错误汇总',
-    what: '去除个人信息后的错误类型、信息、首个调用位置、首次和最近出现时间、次数',
+    what: '去除个人信息后的错误类型、信息、首个调用位置、首次和最近出现时间、次数；以及手机上未能保存而丢弃的错误报告的数量（只计数，不含报告内容）',
     category: 'not-personal',
     categoryNote: '汇总数据，不指向任何人；删除数据后仍保留计数',
     purpose: '按出现次数排查故障',

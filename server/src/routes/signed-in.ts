@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import {
   API_ROUTES,
+  MAX_REPORT_COUNT,
   MAX_REPORTS_PER_BATCH,
   type ConsentRecord,
   type ConsentRequest,
@@ -12,6 +13,7 @@ import {
 } from '../../../src/services/api-contract'
 import { requireSession } from '../auth'
 import type { ServerContext } from '../context'
+import type { UncheckedBatch } from '../monitor'
 import { sha256 } from '../sessions'
 
 /** Error-report batches may be larger than other bodies: 20 reports with stacks. */
@@ -61,7 +63,7 @@ export const signedInRoutes: FastifyPluginAsync<{ context: ServerContext }> = as
     reply.status(204).send()
   })
 
-  app.post<{ Body: { reports: unknown[] } }>(
+  app.post<{ Body: UncheckedBatch }>(
     API_ROUTES.monitorErrors,
     {
       bodyLimit: MONITOR_BODY_LIMIT_BYTES,
@@ -84,16 +86,15 @@ export const signedInRoutes: FastifyPluginAsync<{ context: ServerContext }> = as
             // The batch's shape only: each report is checked on its own by the monitor, so
             // one bad or over-long report does not cost the others (monitor.ts).
             reports: { type: 'array', minItems: 1, maxItems: MAX_REPORTS_PER_BATCH },
+            // Reports the device could not keep; counted in the 'dropped' group. A bad value
+            // refuses the whole batch (ERR_VALIDATION): it is the batch's own field.
+            droppedOnDevice: { type: 'integer', minimum: 0, maximum: MAX_REPORT_COUNT },
           },
         },
       },
     },
     async (request, reply): Promise<ErrorReportReceipt> => {
-      const receipt = context.monitor.ingest(
-        request.body.reports,
-        request.session!.userId,
-        context.now(),
-      )
+      const receipt = context.monitor.ingest(request.body, request.session!.userId, context.now())
       reply.status(202)
       return receipt
     },
