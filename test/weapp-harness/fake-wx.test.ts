@@ -623,6 +623,22 @@ describe('settings and scopes', () => {
     expect(control.exits).toBe(1)
   })
 
+  test('the realtime log keeps what was written; past 5 KB or 200 calls it is a violation', () => {
+    const { wx, control } = createFakeWx()
+    const log = (
+      wx as unknown as { getRealtimeLogManager(): Record<string, (...args: unknown[]) => void> }
+    ).getRealtimeLogManager()
+    log.error('[error] boom @ at f (app.js:1:2)')
+    log.info('fine')
+    expect(control.realtimeLog).toEqual([
+      { level: 'error', args: ['[error] boom @ at f (app.js:1:2)'] },
+      { level: 'info', args: ['fine'] },
+    ])
+    expect(control.violations).toEqual([])
+    log.warn('x'.repeat(5 * 1024))
+    expect(control.violations.map((v) => v.rule)).toEqual(['realtime-log-limit'])
+  })
+
   test('authorize for the location scope is a privacy API too', async () => {
     const { wx, heard } = withListener()
     const call = start(wx, 'authorize', { scope: FUZZY })

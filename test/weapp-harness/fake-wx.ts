@@ -179,6 +179,7 @@ export interface Violation {
     | 'resolve-after-answer' // resolve called after the request was answered (agree accepted or disagree)
     | 'resolve-invalid' // resolve with an event WeChat does not know
     | 'precise-location-api' // a precise location API was called
+    | 'realtime-log-limit' // the realtime log got more than 5 KB or 200 calls (counted over the run)
   /** The API concerned (for resolves: the request's referrer). */
   api: string
   detail: string
@@ -304,6 +305,22 @@ export interface FakeWxControl {
   pageNotFoundListeners: Array<
     (info: { path: string; query: unknown; isEntryPage: boolean }) => void
   >
+  /**
+   * Listeners the app registered with `wx.onError` (base library 2.1.2+) and
+   * `wx.onUnhandledRejection` (2.10.0+). The harness calls them as WeChat does: with the same
+   * argument as App's `onError` (one string: message and stack) and `onUnhandledRejection`
+   * (`{ reason, promise }`).
+   */
+  errorListeners: Array<(error: string) => void>
+  rejectionListeners: Array<(event: { reason: unknown; promise: unknown }) => void>
+  /**
+   * What the app wrote to WeChat's realtime log (`wx.getRealtimeLogManager`, base library
+   * 2.7.1+), in order: level and the arguments as written. WeChat keeps it 7 days in the admin
+   * console, searchable by the user's OpenID: a journey checks nothing personal reached it.
+   * WeChat's limits (at most 5 KB of text and 200 calls per page visit) are checked per call
+   * and in total: a breach is a violation.
+   */
+  realtimeLog: Array<{ level: 'info' | 'warn' | 'error'; args: unknown[] }>
   /** Errors thrown by the app's onNeedPrivacyAuthorization listener. */
   listenerErrors: unknown[]
   /** What the user taps in `wx.showModal` (default: accept). */
@@ -408,6 +425,9 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
     violations: [],
     privacyLog: [],
     pageNotFoundListeners: [],
+    errorListeners: [],
+    rejectionListeners: [],
+    realtimeLog: [],
     listenerErrors: [],
     modalAnswer: 'accept',
     loginCodes: [],
@@ -862,6 +882,55 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
       record('offPageNotFound', [])
       control.pageNotFoundListeners = control.pageNotFoundListeners.filter((l) => l !== listener)
     },
+    // App-level error listeners. WeChat calls them with the same argument as App's onError and
+    // onUnhandledRejection (the harness does both when the build throws or leaves a rejection).
+    onError: (listener: unknown) => {
+      record('onError', [])
+      if (typeof listener === 'function') {
+        control.errorListeners.push(listener as FakeWxControl['errorListeners'][number])
+      }
+    },
+    offError: (listener: unknown) => {
+      record('offError', [])
+      control.errorListeners = control.errorListeners.filter((l) => l !== listener)
+    },
+    onUnhandledRejection: (listener: unknown) => {
+      record('onUnhandledRejection', [])
+      if (typeof listener === 'function') {
+        control.rejectionListeners.push(listener as FakeWxControl['rejectionListeners'][number])
+      }
+    },
+    offUnhandledRejection: (listener: unknown) => {
+      record('offUnhandledRejection', [])
+      control.rejectionListeners = control.rejectionListeners.filter((l) => l !== listener)
+    },
+    // Realtime log (base library 2.7.1+): what is written goes to the admin console, so the fake
+    // keeps it for journeys to inspect. Limits per WeChat's documentation: 5 KB, 200 calls.
+    getRealtimeLogManager: syncApi('getRealtimeLogManager', () => {
+      const write =
+        (level: 'info' | 'warn' | 'error') =>
+        (...args: unknown[]) => {
+          control.realtimeLog.push({ level, args })
+          const bytes = control.realtimeLog.reduce(
+            (sum, entry) => sum + Buffer.byteLength(JSON.stringify(entry.args)),
+            0,
+          )
+          if (bytes > 5 * 1024 || control.realtimeLog.length > 200) {
+            control.violations.push({
+              rule: 'realtime-log-limit',
+              api: 'getRealtimeLogManager',
+              detail: `${control.realtimeLog.length} calls, ${bytes} bytes`,
+            })
+          }
+        }
+      return {
+        info: write('info'),
+        warn: write('warn'),
+        error: write('error'),
+        setFilterMsg: () => undefined,
+        addFilterMsg: () => undefined,
+      }
+    }),
     onNeedPrivacyAuthorization: (listener: unknown) => {
       record('onNeedPrivacyAuthorization', [])
       if (typeof listener === 'function') {

@@ -68,12 +68,38 @@ test('input delivers the whole value in event.detail', async () => {
   expect(p.currentPage.text()).toContain('输入：上海')
 })
 
-test('errors thrown by the build are recorded and reported to App.onError', async () => {
+test('errors thrown by the build are recorded and reported to App.onError and wx.onError listeners, as one string', async () => {
   const p = await launch()
   await p.currentPage.tap({ id: 'explode' })
   expect(p.errors).toHaveLength(1)
   expect(String(p.errors[0])).toContain('boom in a handler')
-  expect((p.evaluate('getApp().errorsSeen') as string[])[0]).toContain('boom in a handler')
+  for (const seen of ['errorsSeen', 'listenerErrors']) {
+    const messages = p.evaluate(`getApp().${seen}`) as unknown[]
+    expect(messages).toHaveLength(1)
+    expect(typeof messages[0]).toBe('string')
+    expect(messages[0]).toMatch(/^Error: boom in a handler\n\s+at /)
+  }
+})
+
+test("a rejection the build leaves unhandled reaches wx.onUnhandledRejection's listeners with { reason, promise }", async () => {
+  const p = await launch()
+  const reason = p.evaluate("new Error('nobody caught me')")
+  const promise = p.evaluate('Promise.resolve()')
+  p.unhandledRejection(reason, promise)
+  expect(p.evaluate('getApp().rejectionsSeen')).toEqual(['nobody caught me'])
+  expect(p.unhandledRejections).toEqual([reason])
+  expect(p.errors).toEqual([])
+})
+
+test('background and foreground run the page and App lifecycles in WeChat order', async () => {
+  const p = await launch()
+  p.toBackground()
+  p.toForeground()
+  expect(p.evaluate('getApp().visibility')).toEqual(['app:onShow', 'app:onHide', 'app:onShow'])
+  expect((p.evaluate('getApp().shared.log') as string[]).slice(-2)).toEqual([
+    'one:onHide',
+    'one:onShow',
+  ])
 })
 
 test.each([

@@ -222,11 +222,65 @@ export class MiniProgram {
       return fn.apply(target, args)
     } catch (error) {
       this.errors.push(error)
-      const onError = this.app?.onError
-      if (typeof onError === 'function' && target !== this.app) {
-        onError.call(this.app, String(error instanceof Error ? error.stack : error))
-      }
+      if (target !== this.app) this.scriptError(error)
       return undefined
+    }
+  }
+
+  /**
+   * A script error, as WeChat reports it: App's `onError` and every `wx.onError` listener get one
+   * string (the error's stack, which starts with its message). What they throw is recorded.
+   */
+  scriptError(error: unknown): void {
+    // The build's errors come from its own realm (the vm context), where `instanceof Error` of
+    // this file is false: read the stack by shape.
+    const stack = (error as { stack?: unknown } | null)?.stack
+    const text = typeof stack === 'string' ? stack : String(error)
+    const onError = this.app?.onError
+    if (typeof onError === 'function') this.guard(() => onError.call(this.app, text))
+    for (const listener of [...this.control.errorListeners]) this.guard(() => listener(text))
+  }
+
+  /**
+   * A promise of the build was rejected and nothing handled it: WeChat calls App's
+   * `onUnhandledRejection` and every `wx.onUnhandledRejection` listener with
+   * `{ reason, promise }` (base library 2.10.0+). A journey calls this to deliver one as WeChat
+   * would (make the reason in the build's realm: `program.evaluate("new Error('…')")`). The
+   * harness does not watch for them itself: jest already fails a test on a rejection nothing
+   * handled, which is stricter. Each delivered reason is recorded in `unhandledRejections`.
+   */
+  unhandledRejection(reason: unknown, promise: unknown): void {
+    this.unhandledRejections.push(reason)
+    const event = { reason, promise }
+    const handler = this.app?.onUnhandledRejection
+    if (typeof handler === 'function') this.guard(() => handler.call(this.app, event))
+    for (const listener of [...this.control.rejectionListeners]) this.guard(() => listener(event))
+  }
+
+  /** Reasons delivered through `unhandledRejection`, in order. */
+  readonly unhandledRejections: unknown[] = []
+
+  /**
+   * The user leaves the mini program (home button, another app): the top page's `onHide`, then
+   * App's `onHide`. WeChat keeps it in memory; `toForeground` brings it back.
+   */
+  toBackground(): void {
+    this.stack[this.stack.length - 1]?.lifecycle('onHide')
+    if (this.app) this.call(this.app, 'onHide')
+  }
+
+  /** The user returns: App's `onShow` (with the top page's path), then the top page's `onShow`. */
+  toForeground(): void {
+    const top = this.stack[this.stack.length - 1]
+    if (this.app) this.call(this.app, 'onShow', { path: top?.route, query: {}, scene: 1001 })
+    top?.lifecycle('onShow')
+  }
+
+  private guard(run: () => unknown): void {
+    try {
+      run()
+    } catch (error) {
+      this.errors.push(error)
     }
   }
 
