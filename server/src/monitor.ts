@@ -9,7 +9,11 @@ import {
   type ErrorReportReceipt,
   type ErrorReportTextField,
 } from '../../src/services/api-contract'
-import { scrub } from '../../src/security/sensitive/scrub'
+import {
+  cutToLength,
+  scrubToLimit,
+  topFrameOf as firstFrameOf,
+} from '../../src/security/monitor/report'
 import type { Db } from './database'
 import { quoted } from './validation-messages'
 
@@ -63,14 +67,6 @@ const APP_VERSION = /^[0-9A-Za-z.+-]*$/
 const BASE_LIBRARY = /^[0-9.]*$/
 /** wx.getDeviceInfo's `platform` ("ios", "android", "devtools", "ohos"...) or "h5". */
 const PLATFORM = /^[a-z0-9._-]*$/
-
-/**
- * Text is cut to its limit plus this margin before it is scrubbed, and to its limit after. Some
- * of the scrubber's patterns take time that grows with the square of a long run of characters,
- * so it must not see a whole 64 KB body; the margin keeps a phone number, email or token that
- * straddles the limit whole, so it is still recognised and replaced, not half kept.
- */
-const SCRUB_MARGIN = 256
 
 /** A report that passed the checks, ready to store: its text scrubbed and cut. */
 interface PreparedReport {
@@ -204,19 +200,13 @@ export function fingerprintOf(kind: string, message: string, topFrame: string): 
     .slice(0, 16)
 }
 
-/** The first line of a stack that names code (V8 `at ...` or JavaScriptCore `fn@file`). */
+/**
+ * The first line of a stack that names code (V8 `at ...` or JavaScriptCore `fn@file`; the app's
+ * monitor reads frames the same way: src/security/monitor/report.ts), at most 300 characters.
+ */
 export function topFrameOf(stack: string): string {
-  const frame = stack
-    .split('\n')
-    .map((line) => line.trim())
-    .find((line) => V8_FRAME.test(line) || JSC_FRAME.test(line))
-  return (frame ?? '').slice(0, 300)
+  return firstFrameOf(stack).slice(0, 300)
 }
-// V8 (Android, DevTools): `at fn (file.js:12:5)` or `at file.js:12:5`.
-const V8_FRAME = /^at\s.*:\d+(?::\d+)?\)?$/
-// JavaScriptCore (iOS): `fn@file.js:12:5`, `global code@file.js:3:10`. A location is required,
-// so `JSON.parse@[native code]` and a message such as `@tarojs/runtime failed` are not frames.
-const JSC_FRAME = /^[^@]*@\S+:\d+(?::\d+)?$/
 
 /**
  * The report if it can be stored, or why not: which field, and what is allowed. Length is not
@@ -289,12 +279,11 @@ export function checkReport(value: unknown): ErrorReport | string {
 function prepareReport(report: ErrorReport, index: number): PreparedReport {
   const truncatedFields: ErrorReportTextField[] = []
   const keep = (field: ErrorReportTextField, text: string, scrubbed: boolean): string => {
+    // The same scrub-and-cut as the app's (report.ts): the server does not trust that it ran.
     const limit = REPORT_TEXT_LIMITS[field]
-    const beforeScrub = scrubbed ? cutToLength(text, limit + SCRUB_MARGIN) : text
-    const clean = scrubbed ? scrub(beforeScrub) : beforeScrub
-    const kept = cutToLength(clean, limit)
-    if (beforeScrub !== text || kept !== clean) truncatedFields.push(field)
-    return kept
+    const kept = scrubbed ? scrubToLimit(text, limit) : { text: cutToLength(text, limit) }
+    if ('cut' in kept ? kept.cut : kept.text !== text) truncatedFields.push(field)
+    return kept.text
   }
   return {
     index,
@@ -309,16 +298,4 @@ function prepareReport(report: ErrorReport, index: number): PreparedReport {
     count: report.count ?? 1,
     truncatedFields,
   }
-}
-
-/**
- * The first `limit` characters of `text`, counted in code points: an emoji (two UTF-16 units, a
- * surrogate pair) is kept or dropped whole, never split into half a character. (A character
- * built of several code points, such as a family emoji, may lose its last parts; the text stays
- * valid.)
- */
-export function cutToLength(text: string, limit: number): string {
-  if (text.length <= limit) return text
-  const characters = Array.from(text)
-  return characters.length <= limit ? text : characters.slice(0, limit).join('')
 }

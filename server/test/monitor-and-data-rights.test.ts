@@ -150,6 +150,21 @@ describe('POST /v1/monitor/errors', () => {
     expect(row?.page).not.toMatch(loneSurrogate)
   })
 
+  test('a long text that scrubbing makes shorter keeps no part of a number cut before scrubbing', async () => {
+    const user = await server.signIn('code-scrub-shorter')
+    // 1260 characters: cut to 1256 before scrubbing, inside the 105th phone number, which the
+    // scrubber then cannot recognise; the 104 whole ones become "[phone]", so the scrubbed text
+    // is shorter than the limit and the cut-off digits would have been kept.
+    const message = '13812345678 '.repeat(105)
+    const res = await send(user, [report({ message })])
+    expect(res.body).toMatchObject({ accepted: 1, truncated: [{ index: 0, fields: ['message'] }] })
+    const row = getRow<{ message: string }>(
+      server.db.prepare('SELECT message FROM error_reports ORDER BY id DESC LIMIT 1'),
+    )
+    expect(row?.message).not.toMatch(/\d{3}/)
+    expect(row?.message).toContain('[phone]')
+  })
+
   test('a text that scrubbing makes longer is still cut to its limit', async () => {
     const user = await server.signIn('code-scrub-longer')
     // "token=a" becomes "token=[redacted]": 9 characters longer.

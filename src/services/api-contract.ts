@@ -2,6 +2,8 @@
  * The API contract shared by the pages, the local provider and (later) the reference server.
  * One definition: if the server and the app disagree, TypeScript says so at build time.
  */
+// The error-report limits are the app's monitor's (a practice folder never imports services).
+import { BATCH_LIMIT, COUNT_LIMIT, TEXT_LIMITS } from '../security/monitor/report'
 
 /** Routes of the reference API (server/ implements them; the app's client calls them). */
 export const API_ROUTES = {
@@ -156,24 +158,17 @@ export interface ErrorReportBatch {
   droppedOnDevice?: number
 }
 
-export const MAX_REPORTS_PER_BATCH = 20
+export const MAX_REPORTS_PER_BATCH = BATCH_LIMIT
 
 /** Largest `count` of a report and largest `droppedOnDevice` of a batch. */
-export const MAX_REPORT_COUNT = 100_000
+export const MAX_REPORT_COUNT = COUNT_LIMIT
 
 /**
  * Longest text kept per report field, in characters (Unicode code points, as JSON Schema's
  * maxLength counts them). The app cuts its reports to these before sending; the server cuts what
  * still arrives longer and marks the field truncated, so one long field never costs a batch.
  */
-export const REPORT_TEXT_LIMITS: Record<ErrorReportTextField, number> = {
-  message: 1000,
-  stack: 4000,
-  page: 200,
-  appVersion: 32,
-  baseLibrary: 32,
-  platform: 32,
-}
+export const REPORT_TEXT_LIMITS: Record<ErrorReportTextField, number> = TEXT_LIMITS
 
 export interface ErrorReportReceipt {
   /** How many reports of the batch were stored. */
@@ -188,8 +183,7 @@ export interface ErrorReportReceipt {
   dropped?: ErrorReportDrop[]
   /**
    * Stored reports whose text fields were longer than the server keeps: those fields were cut
-   * to their limit (REPORT_TEXT_LIMITS). The
-   * reference server always sends this list, empty or not.
+   * to their limit (REPORT_TEXT_LIMITS). The reference server always sends this list, empty or not.
    */
   truncated?: Array<{ index: number; fields: ErrorReportTextField[] }>
 }
@@ -203,12 +197,7 @@ export interface ErrorReportDrop {
 
 /** The text fields of a report that are cut, not refused, when they are too long. */
 export type ErrorReportTextField =
-  | 'message'
-  | 'stack'
-  | 'page'
-  | 'appVersion'
-  | 'baseLibrary'
-  | 'platform'
+  'message' | 'stack' | 'page' | 'appVersion' | 'baseLibrary' | 'platform'
 
 /** `POST /v1/me/consent`: record a decision about a privacy-policy version. */
 export interface ConsentRequest {
@@ -308,6 +297,23 @@ export function parseStatusResponse(body: unknown): StatusResponse {
   // Date.parse of anything but a time text (a number included) is NaN.
   if (since !== undefined && !(Date.parse(since as string) > 0)) throw new Error('bad since')
   return { maintenance, message: message as string, since: since as string | undefined }
+}
+
+/**
+ * Checks a `POST /v1/monitor/errors` answer and copies what the app's monitor reads: how many
+ * reports were stored and which were refused as invalid (not to be sent again). Throws on
+ * anything else; the monitor then keeps the batch and tries again later.
+ */
+export function parseErrorReportReceipt(body: unknown): ErrorReportReceipt {
+  const { accepted, fingerprints, dropped } = objectAt(body, 'the answer')
+  if (!Number.isInteger(accepted) || !Array.isArray(fingerprints)) throw new Error('bad receipt')
+  if (dropped !== undefined && !Array.isArray(dropped)) throw new Error('bad dropped')
+  const refused = ((dropped ?? []) as unknown[]).map((item) => {
+    const { index, reason } = objectAt(item, 'dropped')
+    if (!Number.isInteger(index)) throw new Error('bad dropped index')
+    return { index: index as number, reason: String(reason) }
+  })
+  return { accepted: accepted as number, fingerprints: fingerprints.map(String), dropped: refused }
 }
 
 function objectAt(value: unknown, where: string): Record<string, unknown> {
