@@ -27,6 +27,8 @@ export const SECURITY_FORBIDDEN_IMPORTS = [
 
 /** SENSITIVE: the one file that may write to the console: the redacting logger. */
 export const LOGGER_FILE = 'src/security/sensitive/logger.ts'
+/** SENSITIVE: the one file that may write to WeChat's realtime log (it scrubs every line). */
+export const REALTIME_LOG_FILE = 'src/security/sensitive/realtime-log.taro.ts'
 /** SDK: the one file that may hand data to an SDK: the analytics facade's platform binding. */
 export const SDK_BINDING_FILE = 'src/services/app-analytics.ts'
 
@@ -105,6 +107,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-globals': 'off',
       'no-restricted-properties': ['error', ...SDK_PROPERTIES],
+    },
+  },
+  {
+    files: [REALTIME_LOG_FILE],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...SDK_PROPERTIES,
+        ...LOG_SINK_PROPERTIES.filter((rule) => rule.property !== 'getRealtimeLogManager'),
+      ],
     },
   },
   {

@@ -1,18 +1,28 @@
-import Taro, { useDidShow, useLaunch } from '@tarojs/taro'
+import Taro, { useDidHide, useDidShow, useLaunch } from '@tarojs/taro'
 import { createElement, type PropsWithChildren } from 'react'
 import { isAppError } from './security/app-error'
 import { apiClient } from './services/api-client'
 import { killSwitch } from './services/app-kill-switch'
 import { consent } from './services/app-consent'
+import { installErrorCapture, monitor, reportError } from './services/app-monitor'
 import { loadSelectedCity } from './services/city-preference'
 import { secureStore } from './services/device-store'
 import { createServerWeatherProvider } from './services/server-weather-provider'
-import { emitSecurityEvent } from './services/security-events'
+import { emitSecurityEvent, onSecurityEvent } from './services/security-events'
 import { API_ORIGIN } from './services/settings'
 import { deviceWeatherCache } from './services/weather-cache'
 import { WeatherProviderContext } from './services/weather-context'
 import { installPrivacyListener } from './services/wechat-privacy'
 import './app.css'
+
+// MONITOR: errors are captured from the first line that can fail (app-monitor.ts), and what the
+// practices flag (a tampered sealed item, the local lock...) is reported too: names and codes only.
+installErrorCapture()
+onSecurityEvent(({ type, ...detail }) => {
+  if (type !== 'maintenance') {
+    reportError('error', `security event ${type} ${Object.values(detail).join(' ')}`.trim())
+  }
+})
 
 // One weather source for every page: the API server (the reference server in development), with
 // the last good answer per city kept on the device for when the server cannot be reached.
@@ -36,8 +46,9 @@ void consent.load()
 // listener at once; WeChat needs the redirect made inside the call, which usePageNotFound (run a
 // tick later) would miss. The `?.`: a WeChat older than base library 2.1.2 has no such listener.
 // Should home fail to open too, WeChat shows its own "page not found".
-Taro.onPageNotFound?.(() => {
+Taro.onPageNotFound?.(({ path }) => {
   Taro.reLaunch({ url: '/pages/home/index' }).catch(() => undefined)
+  reportError('pagenotfound', `page not found: ${path}`)
 })
 
 // app.ts rather than app.tsx, as in Taro's template; createElement is JSX without the syntax.
@@ -54,6 +65,12 @@ function App({ children }: PropsWithChildren) {
   // INCIDENT: the kill switch asks the server at launch and on every return to the foreground
   // (App's onShow runs at both). The launch weather request above is not held back for it.
   useDidShow(() => void killSwitch.check())
+  // In the background: no status polls, and the queued error reports go now (WeChat may end a
+  // hidden mini program without warning).
+  useDidHide(() => {
+    killSwitch.pause()
+    void monitor.flushNow()
+  })
   // `children` are the pages Taro renders.
   return createElement(WeatherProviderContext.Provider, { value: weatherProvider }, children)
 }

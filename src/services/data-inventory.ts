@@ -1,4 +1,9 @@
 import { MAX_CLOCK_SKEW_MS } from '../security/transport/request-signing'
+import {
+  MAX_UNCONSENTED_AGE_MS,
+  MONITOR_STORAGE_KEY,
+  QUEUE_LIMIT,
+} from '../security/monitor/monitor'
 import { CONSENT_ITEM, CONSENT_TTL_MS, type ConsentPurpose } from './consent'
 import { POLICY } from './policy-version'
 import { CACHE_CITIES, CACHE_MAX_AGE_MS } from './server-weather-provider'
@@ -359,6 +364,25 @@ const data: Datum[] = [
     sharedWith: [],
     collectedWhen: '每次成功获取天气时',
     deletedWhen: '被新的天气替换，或在隐私中心删除数据时',
+  },
+  {
+    id: 'queued-error-reports',
+    name: '待发送的错误报告',
+    what: `应用出错时生成的错误报告（与服务器上的“错误报告”字段相同），在保存前已去除手机号、证件号、银行卡号、邮箱、坐标和令牌；最多 ${QUEUE_LIMIT} 条，重复的错误只计次数`,
+    category: 'not-personal',
+    categoryNote: '保存前已去除个人信息，只在手机上，不与任何账号关联',
+    purpose: '在你同意后把错误报告发给我们，发现并修复应用故障',
+    basis: 'not-applicable',
+    method: `应用出错时保存在手机上（不加密：内容已清洗）；你同意后才发送，发送成功即删除；你作出选择前最多保存 24 小时；不同意或撤回同意时立即删除`,
+    where: [{ kind: 'device', key: MONITOR_STORAGE_KEY, sealed: false }],
+    retention: {
+      text: '发送成功即删除；你作出选择前最多保存 1 天（24 小时）',
+      ms: MAX_UNCONSENTED_AGE_MS,
+    },
+    sharedWith: [],
+    collectedWhen: '应用出错时',
+    deletedWhen:
+      '发送成功后、超过保存期限仍未作出选择时、不同意或撤回同意时，或在隐私中心删除数据时',
   },
   {
     id: 'analytics-events',

@@ -6,6 +6,7 @@ import { session } from './app-session'
 import { forgetSelectedCity } from './city-preference'
 import { secureStore } from './device-store'
 import { forgetKeptWeather } from './weather-cache'
+import { monitor } from './app-monitor'
 import { API_ORIGIN } from './settings'
 
 /**
@@ -79,6 +80,7 @@ export async function deleteMyData(now: () => number = Date.now): Promise<Deleti
   await secureStore.wipe()
   forgetSelectedCity()
   forgetKeptWeather()
+  monitor.clear()
   return { at: now(), device: 'erased', server }
 }
 

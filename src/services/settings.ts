@@ -41,3 +41,6 @@ export const API_ORIGIN = apiOrigin()
 
 /** The only origins the HTTPS client will call. */
 export const ALLOWED_ORIGINS: readonly string[] = [API_ORIGIN]
+
+/** The app's version, sent with error reports (MONITOR). Kept equal to package.json's by a test. */
+export const APP_VERSION = '0.1.0'

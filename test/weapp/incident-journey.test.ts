@@ -4,6 +4,7 @@ import { dateTimeLabel } from '../../src/components/weather-text'
 import { createFakeWx, type FakeWx, type RequestHandler } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
 import { connectToServer } from './connect-to-server'
+import { agreeOnFirstLaunch } from './first-launch'
 
 // INCIDENT on the real build against the real server: the operator flips the kill switch with
 // `npm run incident` (its code, runIncidentCli) and the app follows. The app's clock runs 200x
@@ -27,8 +28,8 @@ afterEach(async () => {
 const incident = (...args: string[]) =>
   runIncidentCli(args, { DATA_DIR: server.settings.dataDir, PORT: String(server.port) }, () => {})
 
-async function launch(fake: FakeWx) {
-  app = await launchMiniProgram({ fakeWx: fake, timeSpeedup: 200 })
+async function launch(fake: FakeWx, timeSpeedup = 200) {
+  app = await launchMiniProgram({ fakeWx: fake, timeSpeedup })
   return app
 }
 
@@ -102,7 +103,8 @@ test('an incident open at launch: the maintenance page with its message and star
 
 test('the maintenance header on a weather answer mid-session takes the app to maintenance', async () => {
   const { fake } = connectToServer(createFakeWx(), server)
-  const program = await launch(fake)
+  // The app's clock at its real speed: the 15-30 s status watch does not come first.
+  const program = await launch(fake, 1)
   await program.currentPage.waitForText('未来 5 天')
   expect(program.routes).toEqual([HOME])
 
@@ -114,6 +116,24 @@ test('the maintenance header on a weather answer mid-session takes the app to ma
   await waitForRoute(program, MAINTENANCE)
   await program.currentPage.waitForText('紧急维护')
   expect(paths(fake)).toContain('/v1/weather')
+  expectHealthy(program)
+})
+
+test('an incident started while the app is in the background: the maintenance page on the next foreground; its end brings home back without a restart', async () => {
+  const { fake } = connectToServer(createFakeWx(), server)
+  const program = await launch(fake)
+  await program.currentPage.waitForText('未来 5 天')
+  program.toBackground()
+  await incident('start', '--message', '后台期间开始的维护')
+  const before = paths(fake).length
+  program.toForeground()
+  await waitForRoute(program, MAINTENANCE)
+  await program.currentPage.waitForText('后台期间开始的维护')
+  // The foreground check was one status request, and nothing else went out.
+  expect(paths(fake).slice(before)[0]).toBe('/v1/status')
+  await incident('end')
+  await waitForRoute(program, HOME)
+  await program.currentPage.waitForText('未来 5 天')
   expectHealthy(program)
 })
 
@@ -156,4 +176,61 @@ test('the exit button closes the mini program from the tap', async () => {
   expect(fake.control.exits).toBe(1)
   expect(fake.control.toasts).toEqual([])
   expectHealthy(program)
+})
+
+test('LOCAL LOCK: three tampered sealed items in one run lock the app, wipe the sealed store and report it; the report goes at the next launch', async () => {
+  // A signed-in install: an error report after 同意 signs in, which seals a session.
+  const { fake } = connectToServer(createFakeWx(), server)
+  fake.control.loginCodes.push('incident-lock-1')
+  const program = await launch(fake)
+  await agreeOnFirstLaunch(program)
+  await program.currentPage.waitForText('未来 5 天')
+  program.scriptError(program.evaluate("new Error('sign me in')"))
+  const signedIn = Date.now()
+  while (!fake.control.storage.has('secure.item.session')) {
+    if (Date.now() - signedIn > 8000) throw new Error('the monitor never signed in')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  await program.settle()
+  program.close()
+  app = undefined
+
+  // Someone changes sealed data on the device: three items fail their integrity check.
+  const next = connectToServer(createFakeWx(), server).fake
+  next.control.loginCodes.push('incident-lock-2')
+  for (const [key, item] of fake.control.storage) next.control.storage.set(key, { ...item })
+  const sealed = String(fake.control.storage.get('secure.item.session')?.data)
+  const tampered = sealed.slice(0, -1) + (sealed.endsWith('0') ? '1' : '0')
+  for (const name of ['session', 'copy-a', 'copy-b']) {
+    next.control.storage.set(`secure.item.${name}`, { data: tampered, encrypt: true })
+  }
+  const locked = await launch(next)
+  await waitForRoute(locked, MAINTENANCE)
+  await locked.currentPage.waitForText('检测到本机数据被改动')
+  expect([...next.control.storage.keys()].filter((key) => key.startsWith('secure.'))).toEqual([])
+  // Reported, but nothing leaves a locked app: the report waits on the device.
+  const queued = JSON.stringify(next.control.storage.get('monitor.queue')?.data)
+  expect(queued).toContain('security event incident.lock ERR_TAMPERED')
+  const sentWhileLocked = next.control.requests.length
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  expect(next.control.requests.length).toBe(sentWhileLocked)
+  locked.close()
+  app = undefined
+
+  // The next start is a new run: no lock, and the queued report reaches the server.
+  const after = connectToServer(createFakeWx(), server).fake
+  after.control.loginCodes.push('incident-lock-3')
+  for (const [key, item] of next.control.storage) after.control.storage.set(key, { ...item })
+  const program3 = await launch(after)
+  await program3.currentPage.waitForText('未来 5 天')
+  const started = Date.now()
+  const lockReports = () =>
+    server.db
+      .prepare("SELECT COUNT(*) AS n FROM error_reports WHERE message LIKE '%incident.lock%'")
+      .get() as { n: number }
+  while (Number(lockReports().n) === 0) {
+    if (Date.now() - started > 8000) throw new Error('the lock was never reported')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  expectHealthy(program3)
 })

@@ -20,9 +20,10 @@ import {
   windLabel,
 } from '../../components/weather-text'
 import './index.css'
+import { withErrorBoundary } from '../../components/page-error-boundary'
 
 /** The weather for the remembered city: now, today's range, the days ahead. */
-export default function HomePage() {
+function HomePage() {
   const { city, forget } = useSelectedCity()
   const { state, retry } = useWeather(city.id)
   // A remembered city the server no longer knows is dropped: back to the default city.
@@ -184,3 +185,6 @@ function ErrorView({ error, onRetry }: { error: AppError; onRetry: () => void })
     </View>
   )
 }
+
+// MONITOR: a render error shows a way out instead of a blank page, and is reported once.
+export default withErrorBoundary(HomePage)

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react'
 import { dateTimeLabel } from '../../components/weather-text'
 import { killSwitch } from '../../services/app-kill-switch'
 import './index.css'
+import { withErrorBoundary } from '../../components/page-error-boundary'
 
 /**
  * INCIDENT: where every page goes while the kill switch is on (an open incident, or the local
@@ -13,7 +14,7 @@ import './index.css'
 const exit = () =>
   Taro.exitMiniProgram().catch(() => Taro.showToast({ title: '请点右上角关闭', icon: 'none' }))
 
-export default function MaintenancePage() {
+function MaintenancePage() {
   const [state, setState] = useState(killSwitch.state)
   useEffect(() => killSwitch.subscribe(setState), [])
   const locked = state.mode === 'locked'
@@ -52,3 +53,6 @@ export default function MaintenancePage() {
     </View>
   )
 }
+
+// MONITOR: a render error shows a way out instead of a blank page, and is reported once.
+export default withErrorBoundary(MaintenancePage)

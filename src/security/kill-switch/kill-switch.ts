@@ -9,6 +9,11 @@
  *   status answer says it ended; then the app goes home by itself.
  * - While it lasts the status is polled with exponential backoff: 5 s doubling to 5 min, each
  *   delay jittered to between half and all of its step so a million phones do not poll in step.
+ * - In normal times the app asks at launch, on every return to the foreground, and every
+ *   WATCH_MS (jittered the same way) while it stays in the foreground, so an app left open on
+ *   a page learns of an incident within WATCH_MS even if it sends nothing else. In the
+ *   background it does not poll (`pause`; WeChat suspends a hidden mini program's timers soon
+ *   anyway). The answer is a few bytes and the same for everyone, so a CDN can serve it.
  * - FAIL OPEN: a status that cannot be had (offline, timeout, 5xx, a body that breaks the
  *   contract) changes nothing: the last known state holds, and at launch that is "no incident".
  *   Failing closed would lock every offline user out of the cached weather over a network error
@@ -51,6 +56,8 @@ export interface KillSwitchPorts {
 
 export const POLL_FIRST_MS = 5000
 export const POLL_MAX_MS = 300_000
+/** The status check while there is no incident and the app is in the foreground: 15-30 s. */
+export const WATCH_MS = 30_000
 /**
  * Three: one failed check has honest causes (a write cut short by a crash, a storage glitch) and
  * the store already discards that item; three in one run means something keeps changing sealed
@@ -68,8 +75,13 @@ export interface KillSwitch {
   readonly state: KillSwitchState
   /** Calls `listener` on every change; returns the unsubscribe function. */
   subscribe(listener: (state: KillSwitchState) => void): () => void
-  /** Launch, return to the foreground, the retry button: ask the server now. Never throws. */
+  /**
+   * Launch, return to the foreground, the retry button: ask the server now, and keep asking
+   * (every WATCH_MS, or with backoff during an incident) until `pause`. Never throws.
+   */
   check(): Promise<void>
+  /** The app went to the background: no status requests until the next `check`. */
+  pause(): void
   /** A response carried the maintenance header: the incident is open, whatever the status says. */
   maintenanceSeen(): void
   /** A sealed item failed its integrity check (ERR_TAMPERED); the LOCK_THRESHOLD-th locks. */
@@ -86,6 +98,7 @@ export function createKillSwitch(ports: KillSwitchPorts): KillSwitch {
   let tampered = 0
   let timer: unknown
   let running: Promise<void> | undefined
+  let paused = false
 
   const set = (
     next: KillSwitchState,
@@ -119,12 +132,19 @@ export function createKillSwitch(ports: KillSwitchPorts): KillSwitch {
       // FAIL OPEN: the last known state holds (see the header comment). The failed request's
       // AppError code is the HTTPS client's to report (MONITOR), not the kill switch's.
     }
-    if (state.mode === 'incident') {
-      timer = setTimer(() => void check(), pollDelay(attempt++, ports.random()))
-    }
+    // The lock may have come while the request was out (TypeScript cannot see that).
+    if (paused || (state as KillSwitchState).mode === 'locked') return
+    const delay =
+      state.mode === 'incident'
+        ? pollDelay(attempt++, ports.random())
+        : Math.round(WATCH_MS * (0.5 + ports.random() / 2))
+    timer = setTimer(() => void check(), delay)
   }
   // One status request at a time: a second caller waits for the answer already coming.
-  const check = () => (running ??= poll().finally(() => (running = undefined)))
+  const check = () => {
+    paused = false
+    return (running ??= poll().finally(() => (running = undefined)))
+  }
 
   return {
     get state() {
@@ -135,6 +155,10 @@ export function createKillSwitch(ports: KillSwitchPorts): KillSwitch {
       return () => listeners.delete(listener)
     },
     check,
+    pause() {
+      paused = true
+      clearTimer(timer)
+    },
     maintenanceSeen() {
       if (state.mode !== 'normal') return
       open({})

@@ -2,6 +2,7 @@ import { AppError } from '../../../src/security/app-error'
 import {
   createKillSwitch,
   LOCK_THRESHOLD,
+  WATCH_MS,
   pollDelay,
   type IncidentStatus,
   type KillSwitchPorts,
@@ -97,7 +98,8 @@ describe('a status check (launch, foreground, retry)', () => {
     await h.tick()
     expect(h.killSwitch.state.mode).toBe(mode)
     expect(h.log.join(',')).toBe(log)
-    expect(h.pendingDelays()).toHaveLength(mode === 'incident' ? 1 : 0)
+    // One timer either way: the backoff poll during an incident, the foreground watch after it.
+    expect(h.pendingDelays()).toEqual([mode === 'incident' ? 7500 : 22500])
   })
 
   test('goes to the maintenance page once per incident, however often it is confirmed', async () => {
@@ -117,7 +119,31 @@ describe('a status check (launch, foreground, retry)', () => {
     expect(h.timers.filter((t) => !t.cleared)).toHaveLength(1)
     await h.killSwitch.check()
     expect(h.killSwitch.state.mode).toBe('normal')
+    // Back to the foreground watch (random 0.5: three quarters of WATCH_MS).
+    expect(h.pendingDelays()).toEqual([0.75 * WATCH_MS])
+  })
+
+  test('in normal times it asks again every 15-30 s while in the foreground, so an app left open learns of an incident', async () => {
+    const h = harness([CLOSED, CLOSED, OPEN])
+    await h.killSwitch.check()
+    expect(h.pendingDelays()).toEqual([22500])
+    await h.tick()
+    expect(h.killSwitch.state.mode).toBe('normal')
+    await h.tick()
+    expect(h.asked()).toBe(3)
+    expect(h.killSwitch.state.mode).toBe('incident')
+    expect(h.log).toEqual(['allow status', 'go maintenance'])
+  })
+
+  test('pause (the app hidden) stops every poll until the next check; a failed check keeps watching', async () => {
+    const h = harness([OPEN, OFFLINE])
+    await h.killSwitch.check()
+    h.killSwitch.pause()
     expect(h.pendingDelays()).toEqual([])
+    expect(h.asked()).toBe(1)
+    await h.killSwitch.check() // back to the foreground: asks at once, fails, keeps the incident
+    expect(h.killSwitch.state.mode).toBe('incident')
+    expect(h.pendingDelays()).toHaveLength(1)
   })
 
   test('subscribers hear every change and can leave', async () => {

@@ -13,13 +13,14 @@ import { locateNearestCity, openLocationSettings } from '../../../services/locat
 import { useCitySearch } from '../../../services/hooks/use-city-search'
 import { useSelectedCity } from '../../../services/hooks/use-selected-city'
 import './index.css'
+import { withErrorBoundary } from '../../../components/page-error-boundary'
 
 /**
  * Search the city list and choose one; the choice is remembered and the page closes.
  * The current city is pinned on top until the user searches; then the first row is the best
  * match, and the keyboard's confirm key (Enter) picks it as a tap would.
  */
-export default function CityPickerPage() {
+function CityPickerPage() {
   const [query, setQuery] = useState('')
   const { searching, cities } = useCitySearch(query)
   const { city: current } = useSelectedCity()
@@ -219,3 +220,6 @@ function locateFailureText(code: AppErrorCode): string {
       return '暂时无法获取位置。可以再试一次，或在下方手动选择城市。'
   }
 }
+
+// MONITOR: a render error shows a way out instead of a blank page, and is reported once.
+export default withErrorBoundary(CityPickerPage)

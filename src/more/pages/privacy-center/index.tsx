@@ -15,6 +15,7 @@ import { DeviceDataCard } from './device-data-card'
 import { LocationPermissionCard } from './location-permission-card'
 import { MyDataCard } from './my-data-card'
 import './index.css'
+import { withErrorBoundary } from '../../../components/page-error-boundary'
 
 /**
  * The privacy center: the consent record (what you agreed to and when, the separate analytics
@@ -22,7 +23,7 @@ import './index.css'
  * wipe it from this device), your data (see and copy what the server holds, delete it with what is
  * on this device), what this device holds (masked) and the location permission.
  */
-export default function PrivacyCenterPage() {
+function PrivacyCenterPage() {
   const { view, signIn, signOut, refresh } = useSession()
   const { state } = useConsent()
   return (
@@ -197,3 +198,6 @@ function errorText(error: AppError): string {
       return `登录失败：${requestFailureText(error)}`
   }
 }
+
+// MONITOR: a render error shows a way out instead of a blank page, and is reported once.
+export default withErrorBoundary(PrivacyCenterPage)

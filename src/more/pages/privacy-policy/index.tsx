@@ -2,6 +2,7 @@ import { Button, Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { buildPolicy, type PolicyBlock } from './policy-content'
 import './index.css'
+import { withErrorBoundary } from '../../../components/page-error-boundary'
 
 // Made once: the inventory is constant for a build.
 const POLICY_DOCUMENT = buildPolicy()
@@ -15,7 +16,7 @@ const POLICY_DOCUMENT = buildPolicy()
  * It renders no consent dialog: people open it from the dialog to read before deciding, and the
  * page they go back to still shows the question.
  */
-export default function PrivacyPolicyPage() {
+function PrivacyPolicyPage() {
   return (
     <View className='policy' id='policy'>
       <Text className='policy__title' id='policy-title'>
@@ -63,3 +64,6 @@ function Block({ block }: { block: PolicyBlock }) {
     </View>
   )
 }
+
+// MONITOR: a render error shows a way out instead of a blank page, and is reported once.
+export default withErrorBoundary(PrivacyPolicyPage)
