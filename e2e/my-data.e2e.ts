@@ -122,10 +122,11 @@ async function askToDelete(page: Page) {
   return modal
 }
 
-/** After a deletion: only the consent decision is left on the device. */
+/** After a deletion: only the consent decision (and the sign-out choice) is left on the device. */
 async function expectOnlyConsentLeft(page: Page) {
   const keys = await storageKeys(page)
-  expect(keys.filter((key) => !key.startsWith('consent.'))).toEqual([])
+  // Left: the consent decision, and the choice that nothing signs in again on its own.
+  expect(keys.filter((key) => !key.startsWith('consent.'))).toEqual(['session.signedOut'])
   expect(keys).toContain('consent.item.record')
   await page.locator('#privacy-device-session', { hasText: '未保存' }).waitFor()
   await expect(page.locator('#privacy-device-session').innerText()).resolves.not.toContain(

@@ -48,7 +48,7 @@ void consent.load()
 // Should home fail to open too, WeChat shows its own "page not found".
 Taro.onPageNotFound?.(({ path }) => {
   Taro.reLaunch({ url: '/pages/home/index' }).catch(() => undefined)
-  reportError('pagenotfound', `page not found: ${path}`)
+  reportError('pagenotfound', `page not found: ${path}`, path)
 })
 
 // app.ts rather than app.tsx, as in Taro's template; createElement is JSX without the syntax.

@@ -5,7 +5,7 @@ import { writeRealtimeLog } from '../security/sensitive/realtime-log.taro'
 import { apiClient } from './api-client'
 import { API_ROUTES, parseErrorReportReceipt } from './api-contract'
 import { consent } from './app-consent'
-import { session, signIn } from './app-session'
+import { session, signedOutByChoice, signIn } from './app-session'
 import { API_ORIGIN, APP_VERSION } from './settings'
 
 /**
@@ -21,7 +21,8 @@ import { API_ORIGIN, APP_VERSION } from './settings'
  *   withdrawal drops them;
  * - delivery: `POST /v1/monitor/errors` through the one HTTPS client, signed: the first report
  *   after consent signs in (which also hands the server the consent decision), so the reports
- *   are the user's to see and delete in the privacy center;
+ *   are the user's to see and delete in the privacy center; after the user signed out (or
+ *   deleted their data) by choice, reports wait on the device until they sign in again;
  * - WeChat's realtime log gets the same scrubbed line, only with consent (a personal-data sink).
  */
 const isWeapp = process.env.TARO_ENV === 'weapp'
@@ -41,7 +42,11 @@ export const monitor = createMonitor({
       : Taro.removeStorageSync(MONITOR_STORAGE_KEY),
   consent: consentForReports,
   send: async (batch) => {
-    if (!(await session.state()).signedIn) await signIn()
+    if (!(await session.state()).signedIn) {
+      // After the user's own 退出登录 reports wait for their next sign-in (the monitor retries).
+      if (signedOutByChoice()) throw new Error('signed out by the user')
+      await signIn()
+    }
     return apiClient.call({
       method: 'POST',
       url: API_ORIGIN + API_ROUTES.monitorErrors,
@@ -57,9 +62,20 @@ export const monitor = createMonitor({
   context: () => ({ page: currentRoute(), appVersion: APP_VERSION, ...device() }),
 })
 
-/** Reports one error (`raw` as the handler received it). Never throws. */
-export function reportError(kind: ReportKind, raw: unknown): void {
-  monitor.capture(kind, raw, currentRoute())
+// Error objects already reported. React's development build hands an error a page's boundary
+// caught to the window's `error` event too (H5): it must not be reported a second time.
+const reported = new WeakSet<object>()
+
+/**
+ * Reports one error (`raw` as the handler received it) on `page` (the current route unless the
+ * handler knows better, e.g. the missing page of onPageNotFound). Never throws.
+ */
+export function reportError(kind: ReportKind, raw: unknown, page = currentRoute()): void {
+  if (typeof raw === 'object' && raw !== null) {
+    if (reported.has(raw)) return
+    reported.add(raw)
+  }
+  monitor.capture(kind, raw, page)
 }
 
 /**

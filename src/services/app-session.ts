@@ -1,15 +1,17 @@
+import Taro from '@tarojs/taro'
 import { apiClient } from './api-client'
 import { API_ROUTES } from './api-contract'
 import { consent } from './app-consent'
 import { secureStore } from './device-store'
 import { loginCode } from './platform-login'
-import { SessionService, type SessionState } from './session'
+import { SessionService, SIGNED_OUT_KEY, type ServerSignOut, type SessionState } from './session'
 import { API_ORIGIN } from './settings'
 
 /**
  * The app's one session: signs in with a WeChat login code, keeps the credentials sealed in the
- * secure store, and gives the HTTPS client what it needs to sign calls. Only pages that sign in
- * (the privacy center) import it. Sign-in needs consent to an account (consent.ts).
+ * secure store, and gives the HTTPS client what it needs to sign calls. The privacy center signs
+ * in and out; the error monitor (app-monitor.ts) signs in to send reports, unless the user signed
+ * out by choice. Sign-in needs consent to an account (consent.ts).
  */
 export const session = new SessionService({
   client: apiClient,
@@ -23,8 +25,38 @@ export const session = new SessionService({
 /** Signs in, then hands the server the consent decision it has not recorded yet. */
 export async function signIn(): Promise<SessionState> {
   const state = await session.signIn()
+  rememberSignedOut(false)
   await syncConsentWithServer()
   return state
+}
+
+/**
+ * The user's own 退出登录: ends the session, and remembers the choice so that nothing signs in
+ * again on its own (error reports wait until the user signs in: app-monitor.ts).
+ */
+export async function signOut(): Promise<ServerSignOut> {
+  const server = await session.signOut()
+  rememberSignedOut(true)
+  return server
+}
+
+/** True when the user ended the session themselves (see SIGNED_OUT_KEY). */
+export function signedOutByChoice(): boolean {
+  try {
+    return Taro.getStorageSync(SIGNED_OUT_KEY) === true
+  } catch {
+    return true // unreadable: do not sign in on the user's behalf
+  }
+}
+
+/** Records (or clears) that the user signed out by choice. Never throws. */
+export function rememberSignedOut(signedOut: boolean): void {
+  try {
+    if (signedOut) Taro.setStorageSync(SIGNED_OUT_KEY, true)
+    else Taro.removeStorageSync(SIGNED_OUT_KEY)
+  } catch {
+    // Storage refused: at worst an error report signs in again; it never blocks the user.
+  }
 }
 
 /**

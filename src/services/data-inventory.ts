@@ -7,7 +7,7 @@ import {
 import { CONSENT_ITEM, CONSENT_TTL_MS, type ConsentPurpose } from './consent'
 import { POLICY } from './policy-version'
 import { CACHE_CITIES, CACHE_MAX_AGE_MS } from './server-weather-provider'
-import { SESSION_ITEM } from './session'
+import { SESSION_ITEM, SIGNED_OUT_KEY } from './session'
 
 /**
  * POLICY: the one data inventory. Every datum the app and the reference server handle, what it
@@ -364,6 +364,21 @@ const data: Datum[] = [
     sharedWith: [],
     collectedWhen: '每次成功获取天气时',
     deletedWhen: '被新的天气替换，或在隐私中心删除数据时',
+  },
+  {
+    id: 'signed-out-choice',
+    name: '退出登录的选择',
+    what: '一个标记：你在隐私中心退出了登录或删除了数据',
+    category: 'not-personal',
+    categoryNote: '只有一个是/否标记，不含任何账号信息',
+    purpose: '你退出登录后，应用不会为发送错误报告而自动再次登录',
+    basis: 'not-applicable',
+    method: '你退出登录或删除数据时保存在手机上',
+    where: [{ kind: 'device', key: SIGNED_OUT_KEY, sealed: false }],
+    retention: { text: '直到你再次登录' },
+    sharedWith: [],
+    collectedWhen: '你退出登录或删除数据时',
+    deletedWhen: '你再次登录时',
   },
   {
     id: 'queued-error-reports',

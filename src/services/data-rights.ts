@@ -2,7 +2,7 @@ import { AppError, isAppError, type AppErrorCode } from '../security/app-error'
 import { apiClient } from './api-client'
 import { API_ROUTES, type ErasureReceipt, type MyDataExport } from './api-contract'
 import { consent } from './app-consent'
-import { session } from './app-session'
+import { rememberSignedOut, session } from './app-session'
 import { forgetSelectedCity } from './city-preference'
 import { secureStore } from './device-store'
 import { forgetKeptWeather } from './weather-cache'
@@ -77,6 +77,8 @@ export async function deleteMyData(now: () => number = Date.now): Promise<Deleti
   // The session ends on the device only: its server half went with the user (erased), or the
   // server cannot be reached (pending), where it expires. Nothing more is sent.
   await session.forget()
+  // Nothing signs in again on its own (an error report would recreate the account).
+  rememberSignedOut(true)
   await secureStore.wipe()
   forgetSelectedCity()
   forgetKeptWeather()

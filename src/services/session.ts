@@ -36,6 +36,13 @@ export interface SessionServiceOptions {
 }
 
 /**
+ * Plain device storage (not personal: one flag) that app-session.ts keeps: the user signed out,
+ * or deleted their data, by choice, so nothing signs in again on its own. Cleared by their next
+ * sign-in.
+ */
+export const SIGNED_OUT_KEY = 'session.signedOut'
+
+/**
  * The session lifecycle (TRANSPORT + STORAGE): `wx.login` -> `POST /v1/session` -> token, signing
  * key and expiry sealed in the secure store. Signed calls get credentials here; shortly before
  * expiry they are renewed; when the server refuses them the client asks for one renewal (never a

@@ -67,6 +67,7 @@ test('what the app stores, and for how long, is what the code uses', () => {
   expect(keysOf('kept-weather')).toEqual([WEATHER_CACHE_KEY])
   expect(byId('kept-weather').retention.ms).toBe(CACHE_MAX_AGE_MS)
   expect(keysOf('queued-error-reports')).toEqual(['monitor.queue'])
+  expect(keysOf('signed-out-choice')).toEqual(['session.signedOut'])
   expect(byId('queued-error-reports').retention.ms).toBe(24 * 60 * 60 * 1000)
   expect(byId('spent-nonces').retention.ms).toBe(2 * MAX_CLOCK_SKEW_MS)
 })
@@ -107,6 +108,7 @@ test.each<[string, string[]]>([
   ['weather.selectedCity', ['location-city', 'chosen-city']],
   ['weather.lastGood', ['kept-weather']],
   ['monitor.queue', ['queued-error-reports']],
+  ['session.signedOut', ['signed-out-choice']],
   // Anything else is undeclared: a new sealed item needs its own entry.
   ['secure.item.reports', []],
   ['weather.lastGoodX', []],

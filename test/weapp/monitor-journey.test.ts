@@ -178,6 +178,7 @@ test('an unknown page opens home and is reported, without its query', async () =
   const [report] = await waitForReports(before, 1)
   expect(report.kind).toBe('pagenotfound')
   expect(report.message).toBe('page not found: pages/old-page/index')
+  expect(report.page).toBe('pages/old-page/index')
   expect(JSON.stringify(next.control.requests.map((r) => r.body))).not.toContain(PHONE)
 })
 
@@ -215,4 +216,38 @@ test('before a choice reports stay on the device; 同意 sends them, 不同意 d
     program.close()
     app = undefined
   }
+})
+
+test("after the user's own 退出登录 nothing signs in on its own: reports wait until the user signs in again", async () => {
+  const fake = connectedWx()
+  fake.control.loginCodes.push(`monitor-journey-${++codes}`)
+  const program = await launch(fake)
+  await agreeOnFirstLaunch(program)
+  await program.currentPage.waitForText('未来 5 天')
+  await program.currentPage.tap({ id: 'home-privacy-center' })
+  await program.currentPage.waitForText('未登录')
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+  await program.currentPage.tap({ id: 'privacy-sign-out' })
+  await program.currentPage.waitForText('已退出登录')
+  const before = storedReports().length
+  const logins = () => fake.control.calls.filter((call) => call.api === 'login').length
+  const loginsBefore = logins()
+
+  program.scriptError(program.evaluate("new Error('after sign-out')"))
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  expect(logins()).toBe(loginsBefore)
+  expect(monitorPosts(fake)).toEqual([])
+  expect(JSON.stringify(fake.control.storage.get('monitor.queue')?.data)).toContain(
+    'after sign-out',
+  )
+
+  // The user signs in again: the waiting report goes.
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+  const [report] = await waitForReports(before, 1)
+  expect(report.message).toBe('Error: after sign-out')
+  expect(fake.control.storage.has('session.signedOut')).toBe(false)
+  expect(program.errors).toEqual([])
+  expectStorageDeclared(fake)
 })

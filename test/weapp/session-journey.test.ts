@@ -302,8 +302,9 @@ test('my data: see what the server holds, then delete it there and on the device
     0, 0, 0,
   ])
   expect((await server.signed(sessions[0], '/v1/me/data')).status).toBe(401)
+  // Left: the consent decision, and the choice that nothing signs in again on its own.
   const keys = [...fake.control.storage.keys()]
-  expect(keys.filter((key) => !key.startsWith('consent.'))).toEqual([])
+  expect(keys.filter((key) => !key.startsWith('consent.'))).toEqual(['session.signedOut'])
   expectHealthy(program)
 })
 
@@ -321,7 +322,9 @@ test('deleting offline wipes the device and says the server part is still pendin
   await program.currentPage.waitForText('删除回执')
   expect(program.currentPage.text()).toContain('服务器：暂时无法删除')
   await program.settle()
-  expect([...fake.control.storage.keys()].filter((key) => !key.startsWith('consent.'))).toEqual([])
+  expect([...fake.control.storage.keys()].filter((key) => !key.startsWith('consent.'))).toEqual([
+    'session.signedOut',
+  ])
   expect(program.currentPage.text()).toContain('未登录')
   expectHealthy(program)
 })

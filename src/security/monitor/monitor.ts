@@ -87,6 +87,8 @@ export interface Monitor {
   flushNow(): Promise<void>
   /** The consent answer may have changed: refused clears the queue and counter, allowed sends. */
   consentChanged(): void
+  /** Drops every queued report and the drop counter (the user deleted their data). */
+  clear(): void
   /** How many times the monitor's own code or a port failed (for tests and the bench). */
   readonly selfErrors: number
 }

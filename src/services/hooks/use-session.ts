@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
 import { AppError, isAppError } from '../../security/app-error'
-import { session, signIn as signInAndSync } from '../app-session'
+import { session, signIn as signInAndSync, signOut as signOutByChoice } from '../app-session'
 import type { ServerSignOut, SessionState } from '../session'
 
 export type SessionView =
@@ -48,7 +48,7 @@ export function useSession() {
   const signOut = useCallback(async () => {
     setView({ status: 'busy', action: 'sign-out' })
     try {
-      setView({ status: 'signed-out', server: await session.signOut() })
+      setView({ status: 'signed-out', server: await signOutByChoice() })
     } catch (error) {
       setView({ status: 'error', error: toAppError(error) })
     }
