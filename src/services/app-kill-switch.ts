@@ -8,6 +8,25 @@ import { API_ORIGIN } from './settings'
 
 const MAINTENANCE_PAGE = 'pages/maintenance/index'
 
+/** Opens home or the maintenance page, unless it is already showing. */
+function show(to: 'maintenance' | 'home'): void {
+  // On H5 the route starts with '/', on weapp it does not.
+  const here = Taro.getCurrentPages().pop()?.route ?? ''
+  if ((to === 'maintenance') === here.endsWith(MAINTENANCE_PAGE)) return
+  Taro.reLaunch({ url: to === 'home' ? '/pages/home/index' : `/${MAINTENANCE_PAGE}` }).catch(
+    () => undefined, // WeChat shows its own error; the next poll tries again.
+  )
+}
+
+/**
+ * Home calls this when it shows: while an incident is open or the app is locked, the
+ * maintenance page is the only page. (WeChat shows a home button on a page opened by reLaunch,
+ * which the maintenance page hides; the H5 navigation bar's home button cannot be hidden.)
+ */
+export function stayInMaintenance(): void {
+  if (killSwitch.state.mode !== 'normal') show('maintenance')
+}
+
 /**
  * The app's kill switch (INCIDENT; the logic and its decisions: kill-switch.ts). app.ts checks the
  * status at launch and on every return to the foreground; the maintenance page shows its state.
@@ -21,14 +40,7 @@ export const killSwitch = createKillSwitch({
     }),
   allow: (what) =>
     apiClient.restrict(what === 'all' ? undefined : what === 'status' ? [API_ROUTES.status] : []),
-  navigate: (to) => {
-    // On H5 the route starts with '/', on weapp it does not.
-    const here = Taro.getCurrentPages().pop()?.route ?? ''
-    if ((to === 'maintenance') === here.endsWith(MAINTENANCE_PAGE)) return
-    Taro.reLaunch({ url: to === 'home' ? '/pages/home/index' : `/${MAINTENANCE_PAGE}` }).catch(
-      () => undefined, // WeChat shows its own error; the next poll tries again.
-    )
-  },
+  navigate: show,
   wipe: () => secureStore.wipe(),
   report: emitSecurityEvent,
   setTimer: (run, ms) => setTimeout(run, ms),

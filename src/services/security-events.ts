@@ -3,8 +3,8 @@ import type { StorageEvent } from '../security/secure-storage/secure-store'
 import type { MaintenanceNotice } from '../security/transport/https-client'
 
 /**
- * Security-relevant events from the practices, for whoever watches them: MONITOR (reports them,
- * scrubbed) arrives in a later issue and subscribes here; the kill switch (INCIDENT) already does. Events carry
+ * Security-relevant events from the practices, for whoever watches them: MONITOR reports them
+ * (app.ts) and the kill switch (INCIDENT) counts tampered items. Events carry
  * names and codes only, never values. The last few are kept so a subscriber that starts after
  * launch still sees what the launch sweep found.
  */

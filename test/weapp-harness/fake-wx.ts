@@ -863,6 +863,9 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
       return {}
     }),
 
+    // Base library 2.8.3+: hides the home button WeChat adds to a page opened by reLaunch.
+    hideHomeButton: asyncApi('hideHomeButton', () => ({})),
+
     // Privacy authorization (base library 2.32.3+; callback style, as WeChat's typings say)
     getPrivacySetting: asyncApi('getPrivacySetting', () => ({
       needAuthorization: needsAuthorization(),

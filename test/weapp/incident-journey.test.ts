@@ -82,6 +82,8 @@ test('an incident open at launch: the maintenance page with its message and star
   expect(page.text()).toContain(`开始于 ${dateTimeLabel(Date.parse(since))}`)
   expect(page.text()).toContain('你的设置不会丢失')
   expect(fake.control.calls.filter((c) => c.api === 'reLaunch')).toHaveLength(1)
+  // WeChat's home button on a reLaunched page would lead past the incident: hidden.
+  expect(fake.control.calls.map((c) => c.api)).toContain('hideHomeButton')
 
   // Several backoff polls and a retry later: once the status answered, only status polls went
   // out. (The launch weather request is sent at once, not held back for the status: see

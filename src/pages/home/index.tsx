@@ -1,5 +1,5 @@
 import { Text, View } from '@tarojs/components'
-import Taro from '@tarojs/taro'
+import Taro, { useDidShow } from '@tarojs/taro'
 import { useEffect } from 'react'
 import type { WeatherAnswer } from '../../services/weather-provider'
 import { DEFAULT_CITY } from '../../services/city-preference'
@@ -19,6 +19,7 @@ import {
   updatedAtLabel,
   windLabel,
 } from '../../components/weather-text'
+import { stayInMaintenance } from '../../services/app-kill-switch'
 import './index.css'
 import { withErrorBoundary } from '../../components/page-error-boundary'
 
@@ -33,6 +34,9 @@ function HomePage() {
   }, [unknownCity, city.id, forget])
   const condition = state.status === 'ready' ? state.weather.current.condition : 'loading'
   const consentState = useConsent().state?.status
+  // INCIDENT: during an incident or the local lock home is not reachable (a navigation bar's
+  // home button on the maintenance page leads here).
+  useDidShow(stayInMaintenance)
 
   return (
     <View className={`home home--${condition}`}>

@@ -1,5 +1,5 @@
 import { Button, View } from '@tarojs/components'
-import Taro from '@tarojs/taro'
+import Taro, { useDidShow } from '@tarojs/taro'
 import { useEffect, useState } from 'react'
 import { dateTimeLabel } from '../../components/weather-text'
 import { killSwitch } from '../../services/app-kill-switch'
@@ -17,6 +17,11 @@ const exit = () =>
 function MaintenancePage() {
   const [state, setState] = useState(killSwitch.state)
   useEffect(() => killSwitch.subscribe(setState), [])
+  // WeChat gives a page opened by reLaunch a home button; home is closed during an incident.
+  // (Base library 2.8.3+; H5's navigation bar keeps its own, and home sends the user back.)
+  useDidShow(() => {
+    if (process.env.TARO_ENV === 'weapp') Taro.hideHomeButton?.().catch(() => undefined)
+  })
   const locked = state.mode === 'locked'
   const since = state.mode === 'incident' ? Date.parse(state.since as string) : NaN
   return (

@@ -129,8 +129,8 @@ export function createKillSwitch(ports: KillSwitchPorts): KillSwitch {
         set({ mode: 'normal' }, 'all', 'home')
       }
     } catch {
-      // FAIL OPEN: the last known state holds (see the header comment). The failed request's
-      // AppError code is the HTTPS client's to report (MONITOR), not the kill switch's.
+      // FAIL OPEN: the last known state holds (see the header comment). An unreachable status
+      // is normal (offline, a weak network): it is not an error to report.
     }
     // The lock may have come while the request was out (TypeScript cannot see that).
     if (paused || (state as KillSwitchState).mode === 'locked') return
