@@ -10,10 +10,10 @@
 import { randomBytes } from 'node:crypto'
 import { readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { build, type Plugin } from 'esbuild'
 import { deriveKeys, open, seal } from '../src/security/secure-storage/envelope'
 import { SecureStore } from '../src/security/secure-storage/secure-store'
 import { createMemoryStorage } from '../test/unit/security/memory-storage'
+import { minifiedBytes } from './bench-bundle'
 
 const root = resolve(__dirname, '..')
 const SECURITY_CORE_GOAL_BYTES = 30 * 1024
@@ -21,42 +21,13 @@ const SECURITY_CORE_GOAL_BYTES = 30 * 1024
 const SEALING_GOAL_RATIO = 30
 const n = (value: number) => Math.round(value).toLocaleString('en-US')
 
-/**
- * The builds replace crypto-js's passphrase-mode modules (EvpKDF, MD5) with a throwing stub
- * (config/index.ts); the figure does the same, so it counts what the app ships.
- */
-const withoutPassphraseMode: Plugin = {
-  name: 'crypto-js-no-passphrase',
-  setup(bundle) {
-    bundle.onResolve({ filter: /^\.\/(evpkdf|md5)(\.js)?$/ }, (args) =>
-      /[\\/]node_modules[\\/]crypto-js$/.test(args.resolveDir)
-        ? { path: join(root, 'config', 'crypto-js-no-passphrase.js') }
-        : undefined,
-    )
-  },
-}
-
-async function minifiedBytes(entry: string): Promise<number> {
-  const result = await build({
-    stdin: { contents: entry, resolveDir: root, loader: 'ts' },
-    bundle: true,
-    minify: true,
-    write: false,
-    format: 'esm',
-    target: 'es2017',
-    platform: 'neutral',
-    mainFields: ['main'],
-    external: ['@tarojs/taro', 'node:crypto', 'crypto'],
-    plugins: [withoutPassphraseMode],
-    logLevel: 'silent',
-  })
-  return result.outputFiles.reduce((sum, file) => sum + file.contents.length, 0)
-}
-
 async function sizes() {
+  // The core: sealed storage, the random source, the HTTPS client and signing. The practices
+  // built on it (kill switch, monitor, sensitive-data helpers) are measured on their own.
   const dir = join(root, 'src', 'security')
+  const core = ['secure-storage', 'secure-random', 'transport', 'app-error.ts']
   const modules = readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !file.startsWith('sensitive')) // scrub.ts: server only, so far
+    .filter((file) => file.endsWith('.ts') && core.some((part) => file.startsWith(part)))
     .map((file) => `./src/security/${file.replace(/\\/g, '/').replace(/\.ts$/, '')}`)
   const everything = modules.map((path, i) => `export * as m${i} from '${path}'`).join('\n')
   const cryptoJs = ['aes', 'core', 'enc-base64', 'enc-hex', 'enc-utf8', 'hmac-sha256', 'sha256']
@@ -64,7 +35,9 @@ async function sizes() {
     .join('\n')
   const total = await minifiedBytes(everything)
   const library = await minifiedBytes(cryptoJs)
-  console.log('\nclient security core (src/security, minified with esbuild, crypto-js included)')
+  console.log(
+    '\nclient security core (storage, random, transport: minified with esbuild, crypto-js included)',
+  )
   console.log(
     `  total                 ${n(total)} bytes (${(total / 1024).toFixed(1)} KB), ${modules.length} modules`,
   )
