@@ -29,6 +29,30 @@ const CASES: Record<string, { filePath: string; code: string }> = {
     filePath: 'src/services/example.ts',
     code: "import Taro from '@tarojs/taro'\nexport const show = (x: string) => Taro.getRealtimeLogManager().info(x)\n",
   },
+  wxRealtimeLogManager: {
+    filePath: 'src/services/example.ts',
+    code: 'declare const wx: { getRealtimeLogManager(): { error(line: string): void } }\nexport const show = (x: string) => wx.getRealtimeLogManager().error(x)\n',
+  },
+  theRealtimeLogItself: {
+    filePath: 'src/security/sensitive/realtime-log.taro.ts',
+    code: "import Taro from '@tarojs/taro'\nexport const write = (line: string) => Taro.getRealtimeLogManager().error(line)\n",
+  },
+  wxInTheRealtimeLog: {
+    filePath: 'src/security/sensitive/realtime-log.taro.ts',
+    code: 'declare const wx: { getRealtimeLogManager(): { error(line: string): void } }\nexport const write = (line: string) => wx.getRealtimeLogManager().error(line)\n',
+  },
+  consoleInTheRealtimeLog: {
+    filePath: 'src/security/sensitive/realtime-log.taro.ts',
+    code: 'export const write = (line: string) => console.error(line)\n',
+  },
+  logManagerInTheRealtimeLog: {
+    filePath: 'src/security/sensitive/realtime-log.taro.ts',
+    code: "import Taro from '@tarojs/taro'\nexport const write = (line: string) => Taro.getLogManager({ level: 0 }).log(line)\n",
+  },
+  sdkFromTheRealtimeLog: {
+    filePath: 'src/security/sensitive/realtime-log.taro.ts',
+    code: "import Taro from '@tarojs/taro'\nexport const send = () => Taro.reportEvent('x', {})\n",
+  },
   loggerUsed: {
     filePath: 'src/pages/example/index.tsx',
     code: "import { logger } from '../../security/sensitive/logger'\nexport const show = () => logger.warn('x', { status: 1 })\n",
@@ -94,6 +118,9 @@ test.each([
   ['the console taken apart in security code', 'consoleAliased'],
   ['globalThis.console', 'consoleThroughGlobalThis'],
   ["WeChat's realtime log", 'realtimeLogManager'],
+  ["wx's realtime log", 'wxRealtimeLogManager'],
+  ['console in the realtime log sink', 'consoleInTheRealtimeLog'],
+  ["WeChat's other log in the realtime log sink", 'logManagerInTheRealtimeLog'],
   ['console in the SDK binding', 'consoleInTheBinding'],
 ])('src/ may not log around the logger: %s', (_name, key) => {
   expect(messages[key]).toEqual([expect.stringContaining(LOGGER_MESSAGE)])
@@ -103,6 +130,7 @@ test.each([
   ['Taro.reportEvent from a page', 'sdkFromAPage'],
   ['wx.reportAnalytics from a service', 'wxAnalyticsFromAService'],
   ['wx.reportEvent from the logger', 'sdkFromTheLogger'],
+  ['Taro.reportEvent from the realtime log sink', 'sdkFromTheRealtimeLog'],
 ])('src/ may not reach an SDK around the facade: %s', (_name, key) => {
   expect(messages[key]).toEqual([expect.stringContaining(FACADE_MESSAGE)])
 })
@@ -111,6 +139,8 @@ test.each([
   ['the logger used from a page', 'loggerUsed'],
   ['the console inside the logger', 'theLoggerItself'],
   ['Taro.reportEvent inside the binding', 'sdkFromTheBinding'],
+  ['Taro.getRealtimeLogManager inside the realtime log sink', 'theRealtimeLogItself'],
+  ['wx.getRealtimeLogManager inside the realtime log sink', 'wxInTheRealtimeLog'],
   ['the console in tests', 'testsMayUseTheConsole'],
 ])('allowed: %s', (_name, key) => {
   expect(messages[key]).toEqual([])
