@@ -21,13 +21,25 @@ export class MyData {
     private readonly now: () => Date,
   ) {}
 
+  /**
+   * Records a decision. A withdrawal also deletes what was collected on the strength of the
+   * consent and is not needed any more: the user's error reports (PIPL Art. 47: personal
+   * information is deleted when consent is withdrawn). The decision itself, and the account it
+   * belongs to, are kept to show what the user decided and when, until the user erases them
+   * (DELETE /v1/me). Both happen in one transaction.
+   */
   recordConsent(userId: string, request: ConsentRequest): ConsentRecord {
     const record = { ...request, decidedAt: this.now().toISOString() }
-    this.db
-      .prepare(
-        'INSERT INTO consents (user_id, policy_version, decision, decided_at) VALUES (?, ?, ?, ?)',
-      )
-      .run(userId, record.policyVersion, record.decision, record.decidedAt)
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO consents (user_id, policy_version, decision, decided_at) VALUES (?, ?, ?, ?)',
+        )
+        .run(userId, record.policyVersion, record.decision, record.decidedAt)
+      if (record.decision === 'withdrawn') {
+        this.db.prepare('DELETE FROM error_reports WHERE user_id = ?').run(userId)
+      }
+    })()
     return record
   }
 

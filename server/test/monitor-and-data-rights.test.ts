@@ -530,6 +530,27 @@ describe('POST /v1/monitor/errors: counts, base library and platform', () => {
 })
 
 describe('data rights', () => {
+  test('withdrawing consent deletes the error reports sent under it (PIPL Art. 47); the decisions stay', async () => {
+    const user = await server.signIn('code-withdraw-reports')
+    const consent = (decision: string) =>
+      server.signed(user, '/v1/me/consent', {
+        method: 'POST',
+        body: JSON.stringify({ policyVersion: '2026-11', decision }),
+      })
+    await consent('agreed')
+    await send(user, [report({ message: 'one' }), report({ message: 'two' })])
+    const exported = async () =>
+      (await server.signed(user, '/v1/me/data')).body as {
+        consents: Array<{ decision: string }>
+        errorReports: unknown[]
+      }
+    expect((await exported()).errorReports).toHaveLength(2)
+    expect((await consent('withdrawn')).status).toBe(201)
+    const after = await exported()
+    expect(after.errorReports).toEqual([])
+    expect(after.consents.map((c) => c.decision)).toEqual(['agreed', 'withdrawn'])
+  })
+
   test('consent, export everything, erase everything', async () => {
     const user = await server.signIn('code-rights')
     const agreed = await server.signed(user, '/v1/me/consent', {
