@@ -10,11 +10,11 @@
  * most 20 characters.
  */
 export const POLICY = {
-  version: '2026.12.1',
+  version: '2026.12.2',
   /** The day this version takes effect (shown on the policy page). */
   effectiveDate: '2026-12-01',
   /** What changed since the previous version, in the user's words (shown when asked again). */
   changes: [
-    '新增“使用我的位置”：经你同意获取模糊位置，只在手机上换算成最近的城市，坐标不保存、不上传。',
+    '错误报告：应用出错时，去除个人信息后发送给我们；为此在同意后自动登录（你退出登录后不会自动登录）。撤回同意时删除服务器上的错误报告。',
   ],
 } as const

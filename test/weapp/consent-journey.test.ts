@@ -6,6 +6,7 @@ import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-progr
 import { connectToServer } from './connect-to-server'
 import { expectStorageDeclared } from './storage-declared'
 import { agreeOnFirstLaunch } from './first-launch'
+import { POLICY } from '../../src/services/policy-version'
 
 // CONSENT + PERMISSION in the real weapp build (dist/), with a fake wx as strict as WeChat about
 // privacy authorization (agree only after a real tap on the agree button), scopes and the fuzzy
@@ -288,7 +289,7 @@ test('a new policy version asks again and shows what changed', async () => {
     const fake = relaunch(first, program, createFakeWx({ privacy: { agreed: true } }))
     const updated = await launch(fake, NEXT)
     await updated.currentPage.waitForText('隐私政策已更新')
-    expect(updated.currentPage.text()).toContain('新增“使用我的位置”')
+    expect(updated.currentPage.text()).toContain(POLICY.changes[0])
     await updated.currentPage.tap({ id: 'consent-agree' })
     await updated.settle()
     expect(updated.currentPage.text()).not.toContain('隐私政策已更新')

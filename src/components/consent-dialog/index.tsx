@@ -69,7 +69,9 @@ export default function ConsentDialog({ askOnLaunch = false }: { askOnLaunch?: b
         <Text className='consent__item'>
           · 使用我的位置：你点击时才获取模糊位置，只在手机上换算成最近的城市，坐标不保存、不上传。
         </Text>
-        <Text className='consent__item'>· 登录：用于查看、导出和删除服务器上你的数据。</Text>
+        <Text className='consent__item'>
+          · 登录：用于查看、导出和删除服务器上你的数据；发送错误报告时自动登录。
+        </Text>
         <Text className='consent__item'>· 错误报告：出错时发送去除个人信息的错误记录。</Text>
         <View
           id='consent-analytics'
