@@ -19,12 +19,14 @@ function show(to: 'maintenance' | 'home'): void {
 }
 
 /**
- * Home calls this when it shows: while an incident is open or the app is locked, the
- * maintenance page is the only page. (WeChat shows a home button on a page opened by reLaunch,
- * which the maintenance page hides; the H5 navigation bar's home button cannot be hidden.)
+ * Puts the user where the kill switch's state says: the maintenance page while an incident is
+ * open or the app is locked, home otherwise. Home calls it when it shows (WeChat gives a page
+ * opened by reLaunch a home button, which the maintenance page hides; the H5 navigation bar's
+ * cannot be hidden); the maintenance page's 重试 calls it after asking the server, so a page
+ * opened by an old link, with no incident, leads home.
  */
-export function stayInMaintenance(): void {
-  if (killSwitch.state.mode !== 'normal') show('maintenance')
+export function followKillSwitch(): void {
+  show(killSwitch.state.mode === 'normal' ? 'home' : 'maintenance')
 }
 
 /**

@@ -183,6 +183,10 @@ test.each(['pages/maintenance/index'])('%s is routed and renders', async (path) 
   // Opened without an incident (and no server here): the generic text, a retry, no crash.
   expect(app.currentPage.text()).toContain('服务暂时无法使用')
   expect(app.currentPage.text()).toContain('重试')
+  // No incident is known (and none can be learnt: FAIL OPEN), so 重试 leads home.
+  await app.currentPage.tap({ id: 'maintenance-retry' })
+  await app.settle()
+  expect(app.routes).toEqual(['pages/home/index'])
   expectHealthy(app)
   expectStorageDeclared(app)
 })

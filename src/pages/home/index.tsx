@@ -19,7 +19,7 @@ import {
   updatedAtLabel,
   windLabel,
 } from '../../components/weather-text'
-import { stayInMaintenance } from '../../services/app-kill-switch'
+import { followKillSwitch } from '../../services/app-kill-switch'
 import './index.css'
 import { withErrorBoundary } from '../../components/page-error-boundary'
 
@@ -36,7 +36,7 @@ function HomePage() {
   const consentState = useConsent().state?.status
   // INCIDENT: during an incident or the local lock home is not reachable (a navigation bar's
   // home button on the maintenance page leads here).
-  useDidShow(stayInMaintenance)
+  useDidShow(followKillSwitch)
 
   return (
     <View className={`home home--${condition}`}>

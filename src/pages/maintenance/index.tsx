@@ -2,7 +2,7 @@ import { Button, View } from '@tarojs/components'
 import Taro, { useDidShow } from '@tarojs/taro'
 import { useEffect, useState } from 'react'
 import { dateTimeLabel } from '../../components/weather-text'
-import { killSwitch } from '../../services/app-kill-switch'
+import { killSwitch, followKillSwitch } from '../../services/app-kill-switch'
 import './index.css'
 import { withErrorBoundary } from '../../components/page-error-boundary'
 
@@ -45,7 +45,7 @@ function MaintenancePage() {
         <Button
           id='maintenance-retry'
           className='button-primary'
-          onClick={() => void killSwitch.check()}
+          onClick={() => void killSwitch.check().then(followKillSwitch)}
         >
           重试
         </Button>
