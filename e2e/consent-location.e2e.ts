@@ -1,13 +1,11 @@
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import {
   answerConsent,
   expectSaved,
-  launchBrowser,
   openPhonePage,
   screenshot,
-  startAppServer,
+  appServerAndBrowser,
 } from './support/browser'
-import type { TestServer } from '../server/test/test-server'
 
 // CONSENT and PERMISSION in the H5 build, in Chromium against the reference server: the first
 // launch's consent dialog, "use my location" explained before anything is asked, the browser's
@@ -15,18 +13,8 @@ import type { TestServer } from '../server/test/test-server'
 // and home on a 320 px phone. Every journey fails on a console error, an uncaught error, a CSP
 // violation, a failed request or a 4xx/5xx answer (openPhonePage records them).
 
-let server: TestServer
-let browser: Browser
-
-beforeAll(async () => {
-  server = await startAppServer()
-  browser = await launchBrowser()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+// The reference server serving the H5 build, and Chromium: one of each for this file.
+const app = appServerAndBrowser()
 
 /** A position in Hangzhou's east (杭州 in the list is 30.27, 120.16): digits found nowhere else. */
 const NEAR_HANGZHOU = { latitude: 30.2593, longitude: 120.2194 }
@@ -95,7 +83,7 @@ async function expectHomeWeather(page: Page, city: string) {
 }
 
 test('agree, then "use my location": explained before asking; granted near Hangzhou -> 杭州 weather; the coordinates never leave the page', async () => {
-  const { page, problems } = await openPhonePage(browser)
+  const { page, problems } = await openPhonePage(app.browser)
   await countLocationCalls(page)
   const sent: string[] = []
   page.on('request', (request) => {
@@ -103,7 +91,7 @@ test('agree, then "use my location": explained before asking; granted near Hangz
       [request.url(), request.postData() ?? '', JSON.stringify(request.headers())].join('\n'),
     )
   })
-  await page.goto(server.url)
+  await page.goto(app.server.url)
 
   // The first launch: the dialog over home, in plain words; analytics is a separate box, off.
   const dialog = page.locator('#consent-dialog')
@@ -145,7 +133,7 @@ test('agree, then "use my location": explained before asking; granted near Hangz
 
   // The user allows location in the browser (as its prompt would); the tap asks once.
   const context = page.context()
-  await context.grantPermissions(['geolocation'], { origin: new URL(server.url).origin })
+  await context.grantPermissions(['geolocation'], { origin: new URL(app.server.url).origin })
   await context.setGeolocation(NEAR_HANGZHOU)
   await page.locator('#locate-button').click()
   await expectHomeWeather(page, '杭州')
@@ -157,11 +145,11 @@ test('agree, then "use my location": explained before asking; granted near Hangz
   // The coordinates stayed on the page: in no request (address, body, headers), in no stored
   // value, in nothing the server logged. Only the city id was remembered.
   const stored = await storage(page)
-  expect(server.logs.length).toBeGreaterThan(0)
+  expect(app.server.logs.length).toBeGreaterThan(0)
   for (const digits of COORDINATE_DIGITS) {
     expect(sent.filter((line) => line.includes(digits))).toEqual([])
     expect(stored.filter(([key, value]) => `${key}${value}`.includes(digits))).toEqual([])
-    expect(server.logs.filter((line) => line.includes(digits))).toEqual([])
+    expect(app.server.logs.filter((line) => line.includes(digits))).toEqual([])
   }
   // (Taro's H5 storage wraps each value: { data }.)
   const chosen = JSON.parse(JSON.parse(Object.fromEntries(stored)['weather.selectedCity']).data)
@@ -181,9 +169,9 @@ test('agree, then "use my location": explained before asking; granted near Hangz
 
 test('location denied by the browser: the card says so, and the list is there to pick from', async () => {
   // A context without the geolocation permission: headless Chromium denies the request.
-  const { page, problems } = await openPhonePage(browser)
+  const { page, problems } = await openPhonePage(app.browser)
   await countLocationCalls(page)
-  await page.goto(server.url)
+  await page.goto(app.server.url)
   await answerConsent(page, 'agree')
   await expectHomeWeather(page, '北京')
 
@@ -211,13 +199,13 @@ test('location denied by the browser: the card says so, and the list is there to
 })
 
 test('decline: weather and manual cities without personal data, no location, no sign-in; reconsider -> agree', async () => {
-  const { page, problems } = await openPhonePage(browser)
+  const { page, problems } = await openPhonePage(app.browser)
   await countLocationCalls(page)
   const accountCalls: string[] = []
   page.on('request', (request) => {
     if (/\/v1\/(session|me)\b/.test(request.url())) accountCalls.push(request.url())
   })
-  await page.goto(server.url)
+  await page.goto(app.server.url)
 
   await answerConsent(page, 'decline')
   const banner = page.locator('#home-no-personal-data')
@@ -281,7 +269,7 @@ test('decline: weather and manual cities without personal data, no location, no 
 })
 
 test('withdraw: after agreeing and signing in, 撤回同意 ends the session and goes back to no personal data', async () => {
-  const { page, problems } = await openPhonePage(browser)
+  const { page, problems } = await openPhonePage(app.browser)
   const issued: Array<{ token: string; signingKey: string }> = []
   page.on('response', async (response) => {
     if (response.url().endsWith('/v1/session') && response.status() === 201) {
@@ -298,7 +286,7 @@ test('withdraw: after agreeing and signing in, 撤回同意 ends the session and
           JSON.parse(response.request().postData() ?? '{}').decision === decision),
       { timeout: 10_000 },
     )
-  await page.goto(server.url)
+  await page.goto(app.server.url)
   await answerConsent(page, 'agree')
   await expectHomeWeather(page, '北京')
 
@@ -335,7 +323,7 @@ test('withdraw: after agreeing and signing in, 撤回同意 ends the session and
   // The server recorded the withdrawal, then the session ended there too.
   expect((await withdrawalSent).ok()).toBe(true)
   expect((await sessionEnded).ok()).toBe(true)
-  expect((await server.signed(issued[0], '/v1/me/data')).status).toBe(401)
+  expect((await app.server.signed(issued[0], '/v1/me/data')).status).toBe(401)
   expectSaved(await screenshot(page, 'consent-05-withdrawn'))
 
   // Home is in the no-personal-data mode, and stays so after a reload.
@@ -418,8 +406,10 @@ function homeLayoutProblems(page: Page, minGap: number): Promise<string[]> {
 }
 
 test('home on a 320 px wide phone: wind, rain chance and temperature ranges each stay on one line', async () => {
-  const { page, problems } = await openPhonePage(browser, { viewport: { width: 320, height: 640 } })
-  await page.goto(server.url)
+  const { page, problems } = await openPhonePage(app.browser, {
+    viewport: { width: 320, height: 640 },
+  })
+  await page.goto(app.server.url)
   await answerConsent(page, 'agree')
   await expectHomeWeather(page, '北京')
   await expect(page.locator('.detail__value').count()).resolves.toBe(3)

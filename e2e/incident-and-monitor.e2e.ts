@@ -1,15 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { runIncidentCli } from '../server/src/incident-cli'
-import type { TestServer } from '../server/test/test-server'
 import {
   answerConsent,
   expectSaved,
-  launchBrowser,
   openPhonePage,
   screenshot,
-  startAppServer,
+  appServerAndBrowser,
 } from './support/browser'
 import { INCIDENT_TIMING_FILE } from './incident-timing'
 
@@ -20,30 +18,24 @@ import { INCIDENT_TIMING_FILE } from './incident-timing'
 //   time from `incident start` to the maintenance page is written for `npm run bench`.
 // - a thrown error lands once in the server's database, with nothing personal in it.
 
-let server: TestServer
-let browser: Browser
-
-beforeAll(async () => {
-  server = await startAppServer()
-  browser = await launchBrowser()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+// The reference server serving the H5 build, and Chromium: one of each for this file.
+const app = appServerAndBrowser()
 
 const incident = (...args: string[]) =>
-  runIncidentCli(args, { DATA_DIR: server.settings.dataDir, PORT: String(server.port) }, () => {})
+  runIncidentCli(
+    args,
+    { DATA_DIR: app.server.settings.dataDir, PORT: String(app.server.port) },
+    () => {},
+  )
 
 async function homeWithWeather(page: Page) {
-  await page.goto(server.url)
+  await page.goto(app.server.url)
   await answerConsent(page, 'agree')
   await page.getByText('未来 5 天').waitFor()
 }
 
 test('incident start while the app sits on home: the maintenance page within the status watch; end: home again without a reload', async () => {
-  const { page, problems } = await openPhonePage(browser)
+  const { page, problems } = await openPhonePage(app.browser)
   await homeWithWeather(page)
   // A mark that a reload would erase.
   await page.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true))
@@ -75,10 +67,10 @@ test('incident start while the app sits on home: the maintenance page within the
 }, 90_000)
 
 test('a thrown error: one report in the server database, nothing personal in it, nothing personal on the wire', async () => {
-  const { page, problems } = await openPhonePage(browser)
+  const { page, problems } = await openPhonePage(app.browser)
   await homeWithWeather(page)
   const before = (
-    server.db.prepare('SELECT COUNT(*) AS n FROM error_reports').get() as { n: number }
+    app.server.db.prepare('SELECT COUNT(*) AS n FROM error_reports').get() as { n: number }
   ).n
   const sent: string[] = []
   page.on('request', (request) => {
@@ -96,14 +88,14 @@ test('a thrown error: one report in the server database, nothing personal in it,
   while (rows.length === 0) {
     if (Date.now() - started > 20_000) throw new Error('no report reached the server')
     await new Promise((resolve) => setTimeout(resolve, 100))
-    rows = server.db
+    rows = app.server.db
       .prepare('SELECT * FROM error_reports ORDER BY id')
       .all()
       .slice(Number(before)) as Array<Record<string, string | number>>
   }
   // Once, and only once, even after the next batching delay.
   await new Promise((resolve) => setTimeout(resolve, 6000))
-  rows = server.db
+  rows = app.server.db
     .prepare('SELECT * FROM error_reports ORDER BY id')
     .all()
     .slice(Number(before)) as Array<Record<string, string | number>>

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import {
   answerConsent,
   expectSaved,
-  launchBrowser,
   openPhonePage,
   screenshot,
-  startAppServer,
+  appServerAndBrowser,
 } from './support/browser'
-import type { TestServer } from '../server/test/test-server'
 import type { MyDataExport, SessionResponse } from '../src/services/api-contract'
 
 // The privacy center's data rights in the H5 build, in Chromium against the reference server:
@@ -17,18 +15,8 @@ import type { MyDataExport, SessionResponse } from '../src/services/api-contract
 // uncaught error, a CSP violation, a failed request or a 4xx/5xx answer (openPhonePage records
 // them); the offline journey accepts exactly the two calls it cuts off.
 
-let server: TestServer
-let browser: Browser
-
-beforeAll(async () => {
-  server = await startAppServer()
-  browser = await launchBrowser()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+// The reference server serving the H5 build, and Chromium: one of each for this file.
+const app = appServerAndBrowser()
 
 /** The server tables that hold a user's rows, and the column that links each to the user. */
 const USER_TABLES = [
@@ -42,7 +30,7 @@ const USER_TABLES = [
 function serverRows(userId: string): Record<string, number> {
   return Object.fromEntries(
     USER_TABLES.map(([table, column]) => {
-      const row = server.db
+      const row = app.server.db
         .prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} = ?`)
         .get(userId) as { n: number }
       return [table, Number(row.n)]
@@ -76,8 +64,8 @@ function nextCall(page: Page, method: string, path: string) {
  * app, as the app received it) and the user it belongs to (from the server's sessions table).
  */
 async function signedInAtPrivacyCenter() {
-  const { page, problems } = await openPhonePage(browser)
-  await page.goto(server.url)
+  const { page, problems } = await openPhonePage(app.browser)
+  await page.goto(app.server.url)
   await answerConsent(page, 'agree')
   await expectHomeWeather(page, '北京')
 
@@ -96,7 +84,7 @@ async function signedInAtPrivacyCenter() {
   const issued = (await (await issuedAnswer).json()) as SessionResponse
 
   const tokenSha256 = createHash('sha256').update(issued.token).digest('hex')
-  const row = server.db
+  const row = app.server.db
     .prepare('SELECT user_id AS userId FROM sessions WHERE token_sha256 = ?')
     .get(tokenSha256) as { userId: string } | undefined
   expect(row?.userId).toEqual(expect.any(String))
@@ -159,7 +147,7 @@ test('查看我的数据: a readable summary and the full JSON the server holds;
   // The JSON shown is what the server holds for that session: asked again, it answers the same
   // (only the export's own time differs).
   const shown = JSON.parse(await page.locator('#privacy-export-json').innerText()) as MyDataExport
-  const fromServer = await server.signed(issued, '/v1/me/data')
+  const fromServer = await app.server.signed(issued, '/v1/me/data')
   expect(fromServer.status).toBe(200)
   const held = fromServer.body as MyDataExport
   expect(shown.user.id).toBe(userId)
@@ -211,7 +199,7 @@ test('删除我的数据 -> 删除: the receipt; the server holds no row of the 
   await expectOnlyConsentLeft(page)
   await expect(page.locator('#privacy-device-chosen-city').innerText()).resolves.toContain('未保存')
   expect(serverRows(userId)).toEqual({ users: 0, sessions: 0, consents: 0, error_reports: 0 })
-  expect((await server.signed(issued, '/v1/me/data')).status).toBe(401)
+  expect((await app.server.signed(issued, '/v1/me/data')).status).toBe(401)
   // Signed out: 登录 is offered again, 查看我的数据 is not.
   await page.locator('#privacy-sign-in').waitFor()
   await expect(page.locator('#privacy-export').count()).resolves.toBe(0)
@@ -248,10 +236,10 @@ test('删除我的数据 offline: the device part is done, the receipt says the 
   // Exactly the one call the deletion makes was cut off (the session is then forgotten on the
   // device without another request).
   expect(cutOff).toEqual(['DELETE /v1/me'])
-  expect(problems).toEqual([`request failed: ${server.url}/v1/me`])
+  expect(problems).toEqual([`request failed: ${app.server.url}/v1/me`])
   // The server never heard of it: the user, the session and the agreement are still there.
   expect(serverRows(userId)).toEqual({ users: 1, sessions: 1, consents: 1, error_reports: 0 })
-  expect((await server.signed(issued, '/v1/me/data')).status).toBe(200)
+  expect((await app.server.signed(issued, '/v1/me/data')).status).toBe(200)
 
   await page.locator('.taro-modal__content').waitFor({ state: 'hidden' })
   await receipt.scrollIntoViewIfNeeded()
@@ -285,7 +273,7 @@ test('删除我的数据 -> 取消: nothing is deleted, still signed in', async 
   )
   expect(deletions).toEqual([])
   expect(serverRows(userId)).toEqual({ users: 1, sessions: 1, consents: 1, error_reports: 0 })
-  expect((await server.signed(issued, '/v1/me/data')).status).toBe(200)
+  expect((await app.server.signed(issued, '/v1/me/data')).status).toBe(200)
 
   expect(problems).toEqual([])
   await page.context().close()

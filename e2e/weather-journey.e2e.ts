@@ -1,33 +1,21 @@
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import {
   answerConsent,
   expectSaved,
-  launchBrowser,
   openPhonePage,
   screenshot,
-  startAppServer,
+  appServerAndBrowser,
 } from './support/browser'
-import type { TestServer } from '../server/test/test-server'
 
 // The H5 build (npm run test:e2e builds it) in Debian's Chromium, as a user would use it:
 // served by the reference server itself over HTTPS, under its Content-Security-Policy.
 
-let server: TestServer
-let browser: Browser
-
-beforeAll(async () => {
-  server = await startAppServer()
-  browser = await launchBrowser()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+// The reference server serving the H5 build, and Chromium: one of each for this file.
+const app = appServerAndBrowser()
 
 test('open the app, see weather, pick another city, see its weather, and it is remembered', async () => {
-  const { page, problems } = await openPhonePage(browser)
-  await page.goto(server.url)
+  const { page, problems } = await openPhonePage(app.browser)
+  await page.goto(app.server.url)
   // Weather for a chosen city needs no personal data: 不同意 on the first launch's dialog.
   await answerConsent(page, 'decline')
 
@@ -66,8 +54,8 @@ test('open the app, see weather, pick another city, see its weather, and it is r
 })
 
 test('the privacy policy and the maintenance placeholder render', async () => {
-  const { page, problems } = await openPhonePage(browser)
-  await page.goto(server.url)
+  const { page, problems } = await openPhonePage(app.browser)
+  await page.goto(app.server.url)
   await answerConsent(page, 'decline')
   await page.getByText('未来 5 天').waitFor()
 
@@ -81,7 +69,7 @@ test('the privacy policy and the maintenance placeholder render', async () => {
   // The maintenance page opened by an old link, with no incident open: it says the service
   // cannot be used, and 重试 asks the server and leads home. (Earlier pages stay in the DOM,
   // hidden, in Taro's H5 router: the visible one is the page's own.)
-  await page.goto(`${server.url}/#/pages/maintenance/index`)
+  await page.goto(`${app.server.url}/#/pages/maintenance/index`)
   await page.locator('#maintenance-message:visible', { hasText: '服务暂时无法使用' }).waitFor()
   expectSaved(await screenshot(page, 'page-maintenance'))
   await page.locator('#maintenance-retry:visible').click()
@@ -136,7 +124,7 @@ async function expectTitleBar(page: Page, title: string, button: 'back' | 'home'
 /** Opens `hash` in a fresh load of the app, as a link from elsewhere would (no page to go back to). */
 async function openByUrl(page: Page, hash: string) {
   await page.goto('about:blank')
-  await page.goto(`${server.url}/${hash}`)
+  await page.goto(`${app.server.url}/${hash}`)
 }
 
 /** Home, showing its weather and its title alone; the address says home too. */
@@ -147,9 +135,9 @@ async function expectHome(page: Page) {
 }
 
 test("every page has a title bar and a way back home that is not the browser's Back", async () => {
-  const { page, problems } = await openPhonePage(browser)
+  const { page, problems } = await openPhonePage(app.browser)
   const bar = page.locator('#taro-navigation-bar')
-  await page.goto(server.url)
+  await page.goto(app.server.url)
   // 同意: the privacy center then offers sign-in (未登录), which this journey waits for.
   await answerConsent(page, 'agree')
   await expectHome(page)
@@ -199,7 +187,7 @@ test("every page has a title bar and a way back home that is not the browser's B
 })
 
 test('an unknown route opens home, whether the app is starting or already open', async () => {
-  const { page, problems } = await openPhonePage(browser)
+  const { page, problems } = await openPhonePage(app.browser)
 
   await openByUrl(page, '#/no/such/page')
   await answerConsent(page, 'decline')
@@ -208,7 +196,7 @@ test('an unknown route opens home, whether the app is starting or already open',
   // Already open, on another page: a mistyped address replaces it with home.
   await page.locator('#home-privacy-policy').click()
   await expectTitleBar(page, '隐私政策', 'back')
-  await page.goto(`${server.url}/#/more/pages/no-such-page/index?x=1`)
+  await page.goto(`${app.server.url}/#/more/pages/no-such-page/index?x=1`)
   await expectHome(page)
   // Home is the only page left: nothing stale to go back to through the bar.
   const onlyOnePage = () => document.querySelectorAll('.taro_page').length === 1
@@ -219,7 +207,7 @@ test('an unknown route opens home, whether the app is starting or already open',
 })
 
 test('sign in from the privacy center: localStorage holds only sealed data; sign out wipes it', async () => {
-  const { page, problems } = await openPhonePage(browser)
+  const { page, problems } = await openPhonePage(app.browser)
   const issued: Array<{ token: string; signingKey: string }> = []
   const loginCodes: string[] = []
   page.on('request', (request) => {
@@ -233,7 +221,7 @@ test('sign in from the privacy center: localStorage holds only sealed data; sign
     }
   })
 
-  await page.goto(server.url)
+  await page.goto(app.server.url)
   // Sign-in needs consent to an account: 同意.
   await answerConsent(page, 'agree')
   await page.getByText('未来 5 天').waitFor()
@@ -269,7 +257,7 @@ test('sign in from the privacy center: localStorage holds only sealed data; sign
   await page.locator('#privacy-session-status', { hasText: '已退出登录' }).waitFor()
   const left = await page.evaluate(() => Object.keys(localStorage))
   expect(left.filter((key) => key.startsWith('secure.'))).toEqual([])
-  const after = await server.signed(issued[0], '/v1/me/data')
+  const after = await app.server.signed(issued[0], '/v1/me/data')
   expect(after.status).toBe(401)
 
   expect(problems).toEqual([])

@@ -108,6 +108,24 @@ export async function answerConsent(page: Page, answer: 'agree' | 'decline'): Pr
   )
 }
 
+/**
+ * For a test file: the reference server serving the H5 build and a browser, started before its
+ * tests and closed after them. `const app = appServerAndBrowser()`, then `app.server` and
+ * `app.browser` inside tests (they exist once `beforeAll` ran).
+ */
+export function appServerAndBrowser(): { server: TestServer; browser: Browser } {
+  const app = {} as { server: TestServer; browser: Browser }
+  beforeAll(async () => {
+    app.server = await startAppServer()
+    app.browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await app.browser?.close()
+    await app.server?.close()
+  })
+  return app
+}
+
 /** The reference server serving the H5 build (dist-h5/) on its own https origin, as users get it. */
 export function startAppServer(): Promise<TestServer> {
   return startTestServer({ env: { WEB_ROOT: join(__dirname, '..', '..', 'dist-h5') } })
