@@ -358,6 +358,15 @@ export interface FakeWx {
   control: FakeWxControl
 }
 
+/**
+ * The same install's next launch: `next` (a fresh fake WeChat by default) gets a copy of what
+ * `previous` left in storage, encrypt flags included, as a phone keeps it between runs.
+ */
+export function sameDevice(previous: FakeWx, next: FakeWx = createFakeWx()): FakeWx {
+  for (const [key, item] of previous.control.storage) next.control.storage.set(key, { ...item })
+  return next
+}
+
 export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
   const pendingFailures = new Map<string, string[]>()
   const requestDomains = new Set(options.requestDomains ?? DEFAULT_REQUEST_DOMAINS)

@@ -251,3 +251,24 @@ test('a listener that redirects only later (after an await) is too late', async 
     launchMiniProgram({ distDir: FIXTURE, fakeWx: fake, path: 'pages/gone/index' }),
   ).rejects.toThrow(/no onPageNotFound listener redirected/)
 })
+
+test('waitUntil and waitForRoute wait for what the app does on its own, and fail saying what did not happen', async () => {
+  const p = await launch()
+  let ready = false
+  setTimeout(() => (ready = true), 50)
+  await p.waitUntil(
+    () => ready,
+    () => 'never ready',
+  )
+  await expect(
+    p.waitUntil(
+      () => false,
+      () => 'never ready',
+      60,
+    ),
+  ).rejects.toThrow('never ready after 60 ms')
+  await expect(p.waitForRoute('pages/two/index', 60)).rejects.toThrow(
+    'still on pages/one/index, expected pages/two/index, after 60 ms',
+  )
+  await p.waitForRoute('pages/one/index')
+})

@@ -167,6 +167,28 @@ export class MiniProgram {
     }
   }
 
+  /**
+   * Waits until `condition()` holds (checked every 20 ms) for what the app does on its own: a
+   * poll, a retry, a report sent later. Fails after `timeoutMs` with `failure()`'s words.
+   */
+  async waitUntil(condition: () => boolean, failure: () => string, timeoutMs = 8000) {
+    const started = Date.now()
+    while (!condition()) {
+      if (Date.now() - started > timeoutMs) throw new Error(`${failure()} after ${timeoutMs} ms`)
+      await sleep(20)
+    }
+  }
+
+  /** Waits until the app shows `route` alone (after its own reLaunch), then until it settles. */
+  async waitForRoute(route: string, timeoutMs = 8000): Promise<void> {
+    await this.waitUntil(
+      () => this.routes.join() === route,
+      () => `still on ${this.routes.join()}, expected ${route},`,
+      timeoutMs,
+    )
+    await this.settle()
+  }
+
   /** Unload every page and cancel the build's timers. */
   close(): void {
     if (this.closed) return

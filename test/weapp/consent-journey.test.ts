@@ -1,7 +1,7 @@
 import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { startTestServer, type TestServer } from '../../server/test/test-server'
-import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
+import { createFakeWx, sameDevice, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
 import { connectToServer } from './connect-to-server'
 import { expectStorageDeclared } from './storage-declared'
@@ -39,8 +39,7 @@ async function launch(fake: FakeWx, distDir?: string) {
 function relaunch(previous: FakeWx, program: MiniProgram, next = createFakeWx()): FakeWx {
   program.close()
   app = undefined
-  for (const [key, item] of previous.control.storage) next.control.storage.set(key, { ...item })
-  return next
+  return sameDevice(previous, next)
 }
 
 function expectHealthy(program: MiniProgram, fake: FakeWx) {

@@ -1,5 +1,5 @@
 import { startTestServer, type TestServer } from '../../server/test/test-server'
-import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
+import { createFakeWx, sameDevice, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
 import { connectToServer } from './connect-to-server'
 import { expectStorageDeclared } from './storage-declared'
@@ -186,12 +186,7 @@ test.each(['pages/maintenance/index'])('%s is routed and renders', async (path) 
   // No incident is known (and none can be learnt: FAIL OPEN), so 重试 leads home.
   // (The status request fails after the HTTPS client's retries, which take a while: wait.)
   await app.currentPage.tap({ id: 'maintenance-retry' })
-  const tapped = Date.now()
-  while (app.routes.join() !== 'pages/home/index' && Date.now() - tapped < 15_000) {
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  expect(app.routes).toEqual(['pages/home/index'])
-  await app.settle()
+  await app.waitForRoute('pages/home/index', 15_000)
   expectHealthy(app)
   expectStorageDeclared(app)
 })
@@ -213,8 +208,7 @@ test('server down at the next launch: the last weather kept for the city, with a
   app = undefined
 
   // Same device, no server: a fake wx with no network answers every request with a failure.
-  const offline = createFakeWx()
-  for (const [key, item] of fake.control.storage) offline.control.storage.set(key, { ...item })
+  const offline = sameDevice(fake)
   app = await launchMiniProgram({ fakeWx: offline })
   await app.currentPage.waitForText('暂时连不上服务器，显示的是上次获取的天气')
   expect(app.currentPage.text()).toContain('未来 5 天')

@@ -1,7 +1,12 @@
 import { runIncidentCli } from '../../server/src/incident-cli'
 import { startTestServer, type TestServer } from '../../server/test/test-server'
 import { dateTimeLabel } from '../../src/components/weather-text'
-import { createFakeWx, type FakeWx, type RequestHandler } from '../weapp-harness/fake-wx'
+import {
+  createFakeWx,
+  sameDevice,
+  type FakeWx,
+  type RequestHandler,
+} from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
 import { connectToServer } from './connect-to-server'
 import { agreeOnFirstLaunch } from './first-launch'
@@ -31,18 +36,6 @@ const incident = (...args: string[]) =>
 async function launch(fake: FakeWx, timeSpeedup = 200) {
   app = await launchMiniProgram({ fakeWx: fake, timeSpeedup })
   return app
-}
-
-/** Waits until the app shows `route` on its own (polls, reLaunches). */
-async function waitForRoute(program: MiniProgram, route: string, timeoutMs = 8000) {
-  const started = Date.now()
-  while (program.routes.join() !== route) {
-    if (Date.now() - started > timeoutMs) {
-      throw new Error(`still on ${program.routes.join()} after ${timeoutMs} ms, expected ${route}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  await program.settle()
 }
 
 /** What connectToServer answers requests with, to be wrapped. */
@@ -76,7 +69,7 @@ test('an incident open at launch: the maintenance page with its message and star
     return response
   })
   const program = await launch(fake)
-  await waitForRoute(program, MAINTENANCE)
+  await program.waitForRoute(MAINTENANCE)
   const page = program.currentPage
   await page.waitForText('系统升级中，预计 30 分钟')
   expect(page.text()).toContain(`开始于 ${dateTimeLabel(Date.parse(since))}`)
@@ -98,7 +91,7 @@ test('an incident open at launch: the maintenance page with its message and star
   expect(fake.control.calls.filter((c) => c.api === 'reLaunch')).toHaveLength(1)
 
   await incident('end')
-  await waitForRoute(program, HOME)
+  await program.waitForRoute(HOME)
   await program.currentPage.waitForText('未来 5 天')
   expectHealthy(program)
 })
@@ -115,7 +108,7 @@ test('the maintenance header on a weather answer mid-session takes the app to ma
   await program.currentPage.tap({ id: 'home-city' })
   await program.currentPage.waitForText('广州')
   await program.currentPage.tap({ id: 'city-guangzhou' })
-  await waitForRoute(program, MAINTENANCE)
+  await program.waitForRoute(MAINTENANCE)
   await program.currentPage.waitForText('紧急维护')
   expect(paths(fake)).toContain('/v1/weather')
   expectHealthy(program)
@@ -129,12 +122,12 @@ test('an incident started while the app is in the background: the maintenance pa
   await incident('start', '--message', '后台期间开始的维护')
   const before = paths(fake).length
   program.toForeground()
-  await waitForRoute(program, MAINTENANCE)
+  await program.waitForRoute(MAINTENANCE)
   await program.currentPage.waitForText('后台期间开始的维护')
   // The foreground check was one status request, and nothing else went out.
   expect(paths(fake).slice(before)[0]).toBe('/v1/status')
   await incident('end')
-  await waitForRoute(program, HOME)
+  await program.waitForRoute(HOME)
   await program.currentPage.waitForText('未来 5 天')
   expectHealthy(program)
 })
@@ -149,7 +142,7 @@ test('status unreachable: FAIL OPEN, the app works as usual and the header still
   )
   const program = await launch(fake)
   // The weather answer carries x-maintenance: the header alone is enough.
-  await waitForRoute(program, MAINTENANCE)
+  await program.waitForRoute(MAINTENANCE)
   expect(program.currentPage.text()).toContain('服务暂时无法使用')
   await incident('end')
   // Only the status could end it, and it cannot be had: the app stays (last known state).
@@ -173,7 +166,7 @@ test('the exit button closes the mini program from the tap', async () => {
   await incident('start', '--message', '紧急维护')
   const { fake } = connectToServer(createFakeWx(), server)
   const program = await launch(fake)
-  await waitForRoute(program, MAINTENANCE)
+  await program.waitForRoute(MAINTENANCE)
   await program.currentPage.tap({ id: 'maintenance-exit' })
   expect(fake.control.exits).toBe(1)
   expect(fake.control.toasts).toEqual([])
@@ -188,26 +181,24 @@ test('LOCAL LOCK: three tampered sealed items in one run lock the app, wipe the 
   await agreeOnFirstLaunch(program)
   await program.currentPage.waitForText('未来 5 天')
   program.scriptError(program.evaluate("new Error('sign me in')"))
-  const signedIn = Date.now()
-  while (!fake.control.storage.has('secure.item.session')) {
-    if (Date.now() - signedIn > 8000) throw new Error('the monitor never signed in')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  await program.waitUntil(
+    () => fake.control.storage.has('secure.item.session'),
+    () => 'the monitor never signed in',
+  )
   await program.settle()
   program.close()
   app = undefined
 
   // Someone changes sealed data on the device: three items fail their integrity check.
-  const next = connectToServer(createFakeWx(), server).fake
+  const next = connectToServer(sameDevice(fake), server).fake
   next.control.loginCodes.push('incident-lock-2')
-  for (const [key, item] of fake.control.storage) next.control.storage.set(key, { ...item })
   const sealed = String(fake.control.storage.get('secure.item.session')?.data)
   const tampered = sealed.slice(0, -1) + (sealed.endsWith('0') ? '1' : '0')
   for (const name of ['session', 'copy-a', 'copy-b']) {
     next.control.storage.set(`secure.item.${name}`, { data: tampered, encrypt: true })
   }
   const locked = await launch(next)
-  await waitForRoute(locked, MAINTENANCE)
+  await locked.waitForRoute(MAINTENANCE)
   await locked.currentPage.waitForText('检测到本机数据被改动')
   expect([...next.control.storage.keys()].filter((key) => key.startsWith('secure.'))).toEqual([])
   // Reported, but nothing leaves a locked app: the report waits on the device.
@@ -220,19 +211,17 @@ test('LOCAL LOCK: three tampered sealed items in one run lock the app, wipe the 
   app = undefined
 
   // The next start is a new run: no lock, and the queued report reaches the server.
-  const after = connectToServer(createFakeWx(), server).fake
+  const after = connectToServer(sameDevice(next), server).fake
   after.control.loginCodes.push('incident-lock-3')
-  for (const [key, item] of next.control.storage) after.control.storage.set(key, { ...item })
   const program3 = await launch(after)
   await program3.currentPage.waitForText('未来 5 天')
-  const started = Date.now()
   const lockReports = () =>
     server.db
       .prepare("SELECT COUNT(*) AS n FROM error_reports WHERE message LIKE '%incident.lock%'")
       .get() as { n: number }
-  while (Number(lockReports().n) === 0) {
-    if (Date.now() - started > 8000) throw new Error('the lock was never reported')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  await program3.waitUntil(
+    () => Number(lockReports().n) > 0,
+    () => 'the lock was never reported',
+  )
   expectHealthy(program3)
 })

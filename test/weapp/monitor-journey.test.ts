@@ -1,5 +1,5 @@
 import { startTestServer, type TestServer } from '../../server/test/test-server'
-import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
+import { createFakeWx, sameDevice, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
 import { connectToServer } from './connect-to-server'
 import { agreeOnFirstLaunch } from './first-launch'
@@ -58,15 +58,12 @@ async function launch(fake: FakeWx, path?: string, query?: Record<string, string
   return app
 }
 
-/** Waits until the server holds `count` more reports than `before`. */
-async function waitForReports(before: number, count: number, timeoutMs = 8000) {
-  const started = Date.now()
-  while (storedReports().length < before + count) {
-    if (Date.now() - started > timeoutMs) {
-      throw new Error(`the server has ${storedReports().length - before} new reports, not ${count}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+/** Waits until the server holds `count` more reports than `before`; returns those. */
+async function waitForReports(before: number, count: number) {
+  await (app as MiniProgram).waitUntil(
+    () => storedReports().length >= before + count,
+    () => `the server has ${storedReports().length - before} new reports, not ${count},`,
+  )
   return storedReports().slice(before)
 }
 
@@ -168,9 +165,8 @@ test('an unknown page opens home and is reported, without its query', async () =
   await agreeOnFirstLaunch(first)
   await first.currentPage.waitForText('未来 5 天')
   first.close()
-  const next = connectToServer(createFakeWx(), server).fake
+  const next = connectToServer(sameDevice(fake), server).fake
   next.control.loginCodes.push(`monitor-journey-${++codes}`)
-  for (const [key, item] of fake.control.storage) next.control.storage.set(key, { ...item })
   const before = storedReports().length
 
   const program = await launch(next, 'pages/old-page/index', { phone: PHONE })

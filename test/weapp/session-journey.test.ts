@@ -1,5 +1,5 @@
 import { startTestServer, type TestServer } from '../../server/test/test-server'
-import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
+import { createFakeWx, sameDevice, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
 import { findById, visibleText } from '../weapp-harness/render-tree'
 import { connectToServer } from './connect-to-server'
@@ -35,8 +35,7 @@ function connectedWx(fake: FakeWx = createFakeWx()) {
 function relaunch(previous: FakeWx, program: MiniProgram, next = createFakeWx()): FakeWx {
   program.close()
   app = undefined
-  for (const [key, item] of previous.control.storage) next.control.storage.set(key, { ...item })
-  return next
+  return sameDevice(previous, next)
 }
 
 /**
