@@ -15,14 +15,15 @@
  *
  * Speed (a launch opens every item, on slow phones): crypto-js's one-call helpers (`AES.encrypt`,
  * `HmacSHA256(message, key)`, `Base64.parse`...) build new objects on every call: a new AES key
- * schedule, new HMAC key pads, and WordArrays made with `create()`, which is slow. Here each set
- * of keys gets one AES encryptor, one decryptor and one HMAC, made on first use and reused (see
- * `prepare`), and the text conversions are done in this file without those objects. AES, CBC and
- * HMAC are still crypto-js's own. The bytes written are exactly the ones the one-call helpers
- * wrote: test/unit/security/envelope.known-answer.test.ts pins them and checks them against
- * node:crypto.
+ * schedule, new HMAC key pads, and WordArrays made with `create()`, which is slow; its buffered
+ * cipher interface copies the data in and out. Here each set of keys gets one AES object and one
+ * HMAC, made on first use and reused (see `prepare`); CBC is the few lines crypto-js's CBC mode
+ * runs (XOR, then its AES `encryptBlock`), applied in place; the text conversions are done in this
+ * file on plain arrays. The AES block function and the HMAC-SHA256 are crypto-js's own. The bytes
+ * written are exactly the ones the one-call helpers wrote: test/unit/security/
+ * envelope.known-answer.test.ts pins them and checks them against node:crypto.
  */
-import 'crypto-js/aes' // defines CryptoJS.algo.AES, CryptoJS.mode.CBC and CryptoJS.pad.Pkcs7
+import 'crypto-js/aes' // defines CryptoJS.algo.AES
 import CryptoJS from 'crypto-js/core'
 import Hex from 'crypto-js/enc-hex'
 import 'crypto-js/hmac-sha256' // defines CryptoJS.algo.SHA256 and CryptoJS.algo.HMAC
@@ -90,11 +91,13 @@ export function seal(plaintext: string, keys: EnvelopeKeys, options: SealOptions
   if (!(options.iv instanceof Uint8Array) || options.iv.length !== IV_BYTES) {
     throw new AppError('ERR_INVALID_INPUT', `the IV must be ${IV_BYTES} fresh random bytes`)
   }
+  const { aes, hmac } = prepare(keys)
   const iv = wordsFromBytes(options.iv)
-  const ciphertext = cbc(encryptorFor(keys), iv, utf8Words(plaintext))
+  const data = paddedWords(utf8Bytes(plaintext))
+  cbcEncrypt(aes, iv.words, data)
   const header = `${ENVELOPE_VERSION}.${keys.keyId}.${options.expiresAt}.`
-  const payload = `${toBase64(iv)}.${toBase64(ciphertext)}`
-  const mac = computeMac(prepare(keys).hmac, options.name, header, payload)
+  const payload = `${toBase64(iv.words, IV_BYTES)}.${toBase64(data, data.length * 4)}`
+  const mac = computeMac(hmac, options.name, header, payload)
   return `${header}${payload}.${Hex.stringify(mac)}`
 }
 
@@ -130,16 +133,23 @@ export function open(envelope: unknown, keys: EnvelopeKeys, options: OpenOptions
   if (keyId !== keys.keyId) {
     throw new AppError('ERR_TAMPERED', 'the item was sealed with a key this install does not have')
   }
-  if (!macMatches(computeMac(prepare(keys).hmac, options.name, header, payload), macHex)) {
+  const { aes, hmac } = prepare(keys)
+  if (!macMatches(computeMac(hmac, options.name, header, payload), macHex)) {
     throw new AppError('ERR_TAMPERED', 'the item failed its integrity check')
   }
   if (options.now >= Number(expiresAt)) {
     throw new AppError('ERR_EXPIRED', 'the item has expired')
   }
+  // Unreachable with a valid MAC unless the sealing side was broken; still never trusted.
+  const broken = () => new AppError('ERR_TAMPERED', 'the item could not be decrypted')
+  const data = fromBase64(ciphertext)
+  if (data.sigBytes === 0 || data.sigBytes % 16 !== 0) throw broken()
+  cbcDecrypt(aes, fromBase64(iv).words, data.words)
+  const padding = data.words[data.words.length - 1] & 0xff // PKCS#7: the last byte is the count
+  if (padding < 1 || padding > 16) throw broken()
   try {
-    return utf8Text(cbc(decryptorFor(keys), fromBase64(iv), fromBase64(ciphertext)))
+    return utf8Text(data.words, data.sigBytes - padding)
   } catch (cause) {
-    // Unreachable with a valid MAC unless the sealing side was broken; still never trusted.
     throw new AppError('ERR_TAMPERED', 'the item could not be decrypted', { cause })
   }
 }
@@ -156,90 +166,76 @@ export function wordsFromBytes(bytes: Uint8Array): WordArray {
 // --- the reused crypto-js objects -----------------------------------------------------------
 
 /**
- * A crypto-js AES encryptor or decryptor. Its `reset()` empties its buffer and restarts CBC from
- * `cfg.iv`, but keeps the AES key schedule (crypto-js recomputes it only for a different key).
+ * crypto-js's AES as a block cipher: `encryptBlock` and `decryptBlock` turn the 4 words at
+ * `offset` of `words` into their encryption or decryption, in place. They are what crypto-js's
+ * own modes (CBC, CTR...) call for each block; one AES object made with the key holds both key
+ * schedules.
  */
-type ReusableCipher = ReturnType<typeof CryptoJS.algo.AES.createEncryptor> & {
-  cfg: { iv?: WordArray }
+interface AesBlockCipher {
+  encryptBlock(words: number[], offset: number): void
+  decryptBlock(words: number[], offset: number): void
 }
 
 interface Prepared {
+  aes: AesBlockCipher
   hmac: CryptoJS.algo.HMAC
-  /** Each made when first needed (a launch only opens): a cipher costs two key schedules. */
-  encryptor?: ReusableCipher
-  decryptor?: ReusableCipher
 }
 
 /**
- * The objects seal and open reuse, per set of keys. A WeakMap keyed by the keys object: they live
+ * The objects seal and open reuse, per set of keys: one AES (its key schedules are the costly
+ * part of making one) and one HMAC (its key pads). A WeakMap keyed by the keys object: they live
  * exactly as long as the keyring holding those keys (gone after a wipe), and no module-wide table
- * of key material builds up. Sharing them is safe because seal and open are synchronous and reset
- * them before each use.
+ * of key material builds up. Sharing them is safe because seal and open are synchronous and
+ * reset the HMAC before each use (the AES keeps no state between blocks).
  */
 const prepared = new WeakMap<EnvelopeKeys, Prepared>()
 
 function prepare(keys: EnvelopeKeys): Prepared {
   let ready = prepared.get(keys)
   if (!ready) {
-    ready = { hmac: CryptoJS.algo.HMAC.create(CryptoJS.algo.SHA256, keys.macKey) }
+    ready = {
+      aes: CryptoJS.algo.AES.createEncryptor(keys.encryptionKey) as unknown as AesBlockCipher,
+      hmac: CryptoJS.algo.HMAC.create(CryptoJS.algo.SHA256, keys.macKey),
+    }
     prepared.set(keys, ready)
   }
   return ready
 }
 
-function encryptorFor(keys: EnvelopeKeys): ReusableCipher {
-  const ready = prepare(keys)
-  ready.encryptor ??= CryptoJS.algo.AES.createEncryptor(
-    keys.encryptionKey,
-    AES_CBC,
-  ) as ReusableCipher
-  return ready.encryptor
-}
-
-function decryptorFor(keys: EnvelopeKeys): ReusableCipher {
-  const ready = prepare(keys)
-  ready.decryptor ??= CryptoJS.algo.AES.createDecryptor(
-    keys.encryptionKey,
-    AES_CBC,
-  ) as ReusableCipher
-  return ready.decryptor
-}
-
 /**
- * PKCS#7, as crypto-js's Pkcs7 does it: 1-16 bytes, each holding their count. It is written into
- * the data's own last words; crypto-js's `pad` makes a separate WordArray with `create()` for it.
- * Removing it is crypto-js's `unpad` (after the MAC check, so no padding-oracle question arises).
+ * CBC, as crypto-js's CBC mode does it, without its buffering: each 16-byte block (4 words) is
+ * XORed with the previous ciphertext block (the IV for the first), then encrypted, in place.
  */
-const PKCS7 = {
-  pad(data: WordArray, blockSizeInWords: number) {
-    const blockBytes = blockSizeInWords * 4
-    const count = blockBytes - (data.sigBytes % blockBytes)
-    data.clamp() // zeroes any bits past sigBytes, so the OR below writes clean bytes
-    const end = data.sigBytes + count
-    for (let i = data.sigBytes; i < end; i++) data.words[i >>> 2] |= count << (24 - (i % 4) * 8)
-    data.sigBytes = end
-  },
-  unpad: CryptoJS.pad.Pkcs7.unpad,
+function cbcEncrypt(aes: AesBlockCipher, iv: number[], words: number[]) {
+  let previous = iv
+  for (let i = 0; i < words.length; i += 4) {
+    for (let j = 0; j < 4; j++) words[i + j] ^= previous[j]
+    aes.encryptBlock(words, i)
+    previous = words.slice(i, i + 4)
+  }
 }
 
-const AES_CBC = { mode: CryptoJS.mode.CBC, padding: PKCS7 }
-
-/** One AES-CBC pass through a reused encryptor or decryptor, from `iv`. */
-function cbc(cipher: ReusableCipher, iv: WordArray, data: WordArray): WordArray {
-  cipher.cfg.iv = iv
-  cipher.reset()
-  return cipher.finalize(data) // processes everything: no plaintext stays in the cipher
+/** The inverse: each block is decrypted, then XORed with the ciphertext block before it. */
+function cbcDecrypt(aes: AesBlockCipher, iv: number[], words: number[]) {
+  let previous = iv
+  for (let i = 0; i < words.length; i += 4) {
+    const ciphertext = words.slice(i, i + 4)
+    aes.decryptBlock(words, i)
+    for (let j = 0; j < 4; j++) words[i + j] ^= previous[j]
+    previous = ciphertext
+  }
 }
 
 /**
- * HMAC-SHA256 over the UTF-8 of `<name>\n<header><payload>`, the bytes the MAC always covered.
- * `reset()` restarts the reused HMAC from the key pads it made once.
+ * HMAC-SHA256 over the UTF-8 of `<name>\n<header><payload>`, the bytes the MAC always covered,
+ * given to crypto-js's HMAC in one piece (word-aligned: appending to a part-filled buffer goes a
+ * byte at a time). `reset()` restarts the reused HMAC from the key pads it made once.
  */
 function computeMac(hmac: CryptoJS.algo.HMAC, name: string, header: string, payload: string) {
   hmac.reset()
-  hmac.update(utf8Words(`${name}\n${header}`))
   // The payload is base64, plain ASCII: each character already is its UTF-8 byte.
-  return hmac.finalize(wordsFromByteString(payload))
+  const bytes = utf8Bytes(`${name}\n${header}`) + payload
+  return hmac.finalize(new WordArrayOf(packBytes(bytes), bytes.length))
 }
 
 /**
@@ -257,9 +253,11 @@ function macMatches(expected: WordArray, macHex: string): boolean {
 }
 
 // --- text <-> bytes -------------------------------------------------------------------------
-// crypto-js's Utf8 and Base64 encoders go a character at a time through general helpers, and
-// Base64.parse makes its result with `create()`; over a 1 KB value they cost more than the AES.
-// These give exactly the same bytes and text (the known-answer test compares with node:crypto).
+// crypto-js's Utf8 and Base64 encoders go a character at a time through general helpers and
+// make WordArrays with `create()`; over a 1 KB value they cost more than the AES. Here bytes
+// travel as "byte strings" (one character, 0-255, per byte: what the standard UTF-8 trick gives)
+// and as plain arrays of 32-bit big-endian words, crypto-js's layout. The known-answer test
+// checks the bytes and text against node:crypto.
 
 /**
  * crypto-js's own way to make a WordArray (`new WordArray.init`, as its internals do). The public
@@ -272,32 +270,59 @@ const WordArrayOf = (
   }
 ).init
 
-/** Byte `i` of a WordArray's words (byte 0 is the high byte of word 0). */
+/**
+ * The UTF-8 bytes of `text` as a byte string: the standard trick (also crypto-js's), skipped for
+ * plain ASCII text (most stored JSON), whose characters already are their UTF-8 bytes.
+ */
+function utf8Bytes(text: string): string {
+  return NOT_ASCII.test(text) ? unescape(encodeURIComponent(text)) : text
+}
+const NOT_ASCII = /[\u0080-\uffff]/
+
+/** Packs a byte string into words, four bytes per word, the last one zero-filled. */
+function packBytes(bytes: string): number[] {
+  const words: number[] = []
+  const whole = bytes.length - (bytes.length % 4) // bytes in whole words
+  for (let i = 0; i < whole; i += 4) {
+    words.push(
+      (bytes.charCodeAt(i) << 24) |
+        (bytes.charCodeAt(i + 1) << 16) |
+        (bytes.charCodeAt(i + 2) << 8) |
+        bytes.charCodeAt(i + 3),
+    )
+  }
+  if (whole < bytes.length) {
+    let last = 0
+    for (let i = whole; i < whole + 4; i++)
+      last = (last << 8) | (i < bytes.length ? bytes.charCodeAt(i) : 0)
+    words.push(last)
+  }
+  return words
+}
+
+/** PKCS#7: 1-16 bytes of padding, each holding their count, up to a whole number of blocks. */
+function paddedWords(bytes: string): number[] {
+  const count = 16 - (bytes.length % 16)
+  return packBytes(bytes + String.fromCharCode(count).repeat(count))
+}
+
+/** Byte `i` of an array of words (byte 0 is the high byte of word 0). */
 const byteAt = (words: number[], i: number) => (words[i >>> 2] >>> (24 - (i % 4) * 8)) & 0xff
 
-/** Packs a string of byte values (each character 0-255) into a WordArray, four per word. */
-function wordsFromByteString(bytes: string): WordArray {
-  const words: number[] = []
-  for (let i = 0; i < bytes.length; i += 4) {
-    let word = 0
-    for (let j = i; j < i + 4; j++) {
-      word = (word << 8) | (j < bytes.length ? bytes.charCodeAt(j) : 0) // zero-filled at the end
-    }
-    words.push(word)
+/**
+ * Decodes the first `length` bytes of `words` as UTF-8; throws on malformed bytes
+ * (decodeURIComponent is strict). Plain ASCII bytes (all below 0x80) already are the text.
+ */
+function utf8Text(words: number[], length: number): string {
+  const codes: number[] = []
+  let high = 0 // any byte's top bit
+  for (const word of words) {
+    codes.push(word >>> 24, (word >>> 16) & 0xff, (word >>> 8) & 0xff, word & 0xff)
+    high |= word & 0x80808080
   }
-  return new WordArrayOf(words, bytes.length)
-}
-
-/** The UTF-8 bytes of `text` (the standard trick, also crypto-js's: encode, then unescape). */
-function utf8Words(text: string): WordArray {
-  return wordsFromByteString(unescape(encodeURIComponent(text)))
-}
-
-/** Decodes UTF-8; throws on malformed bytes (decodeURIComponent is strict), as crypto-js does. */
-function utf8Text(data: WordArray): string {
-  const bytes: number[] = []
-  for (let i = 0; i < data.sigBytes; i++) bytes.push(byteAt(data.words, i))
-  return decodeURIComponent(escape(stringFromCodes(bytes)))
+  codes.length = length
+  const bytes = stringFromCodes(codes)
+  return high === 0 ? bytes : decodeURIComponent(escape(bytes))
 }
 
 /**
@@ -318,25 +343,26 @@ const PAD = 61 // '='
 const BASE64_VALUE: number[] = []
 for (let i = 0; i < 64; i++) BASE64_VALUE[BASE64.charCodeAt(i)] = i
 
-/** Standard base64 with `=` padding, as crypto-js's Base64.stringify writes it. */
-function toBase64(data: WordArray): string {
-  const { words, sigBytes } = data
+/** Standard base64 with `=` padding of the first `length` bytes of `words`. */
+function toBase64(words: number[], length: number): string {
   const codes: number[] = []
-  for (let i = 0; i < sigBytes; i += 3) {
+  for (let i = 0; i < length; i += 3) {
     const triple =
       (byteAt(words, i) << 16) |
-      ((i + 1 < sigBytes ? byteAt(words, i + 1) : 0) << 8) |
-      (i + 2 < sigBytes ? byteAt(words, i + 2) : 0)
-    codes.push(BASE64.charCodeAt(triple >>> 18))
-    codes.push(BASE64.charCodeAt((triple >>> 12) & 63))
-    codes.push(i + 1 < sigBytes ? BASE64.charCodeAt((triple >>> 6) & 63) : PAD)
-    codes.push(i + 2 < sigBytes ? BASE64.charCodeAt(triple & 63) : PAD)
+      ((i + 1 < length ? byteAt(words, i + 1) : 0) << 8) |
+      (i + 2 < length ? byteAt(words, i + 2) : 0)
+    codes.push(
+      BASE64.charCodeAt(triple >>> 18),
+      BASE64.charCodeAt((triple >>> 12) & 63),
+      i + 1 < length ? BASE64.charCodeAt((triple >>> 6) & 63) : PAD,
+      i + 2 < length ? BASE64.charCodeAt(triple & 63) : PAD,
+    )
   }
   return stringFromCodes(codes)
 }
 
 /** Reads base64 that `parse` has checked (alphabet, padding) and the MAC has authenticated. */
-function fromBase64(text: string): WordArray {
+function fromBase64(text: string): { words: number[]; sigBytes: number } {
   const words: number[] = []
   let word = 0 // the word being filled, its bytes shifted in from the right
   let sigBytes = 0
@@ -351,9 +377,9 @@ function fromBase64(text: string): WordArray {
       if (++sigBytes % 4 === 0) words.push(word)
     }
   }
-  // A last, partly filled word keeps its bytes at the top, as in every WordArray.
+  // A last, partly filled word keeps its bytes at the top, as in every word array.
   if (sigBytes % 4) words.push(word << (8 * (4 - (sigBytes % 4))))
-  return new WordArrayOf(words, sigBytes)
+  return { words, sigBytes }
 }
 
 // --- reading an envelope --------------------------------------------------------------------
