@@ -94,6 +94,24 @@ export default tseslint.config(
     },
   },
   {
+    // Platform branches: `process.env.TARO_ENV === 'weapp'` written out where it is used. Taro
+    // replaces it with a constant, and webpack then drops the other build's branch together with
+    // what only it imports. Kept in a variable, both branches stay: the H5 build once carried
+    // WeChat-only APIs and a user-agent parser (15 KB, run at start-up) that way.
+    files: ['src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "VariableDeclarator > MemberExpression[property.name='TARO_ENV'], VariableDeclarator > BinaryExpression > MemberExpression[property.name='TARO_ENV']",
+          message:
+            "Write `process.env.TARO_ENV === '...'` where it is used, not in a variable: webpack drops the other platform's branch (and its imports) only then.",
+        },
+      ],
+    },
+  },
+  {
     // The app: no console but through the redacting logger (any reference to the global
     // `console`, so `const { log } = console` is caught too), and no SDK but through the facade.
     files: ['src/**/*.{ts,tsx}'],

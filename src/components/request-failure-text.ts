@@ -9,8 +9,8 @@ export interface FailureContext {
 }
 
 function currentContext(): FailureContext {
-  const web = process.env.TARO_ENV === 'h5'
-  return { web, online: web && typeof navigator !== 'undefined' ? navigator.onLine : undefined }
+  if (process.env.TARO_ENV !== 'h5') return { web: false, online: undefined }
+  return { web: true, online: typeof navigator !== 'undefined' ? navigator.onLine : undefined }
 }
 
 /**

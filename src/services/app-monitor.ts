@@ -25,7 +25,6 @@ import { API_ORIGIN, APP_VERSION } from './settings'
  *   deleted their data) by choice, reports wait on the device until they sign in again;
  * - WeChat's realtime log gets the same scrubbed line, only with consent (a personal-data sink).
  */
-const isWeapp = process.env.TARO_ENV === 'weapp'
 
 export const monitor = createMonitor({
   load: () => {
@@ -83,7 +82,7 @@ export function reportError(kind: ReportKind, raw: unknown, page = currentRoute(
  * Taro's `onError` passes only the event's message text; the Error object has the stack.
  */
 export function installErrorCapture(): void {
-  if (isWeapp) {
+  if (process.env.TARO_ENV === 'weapp') {
     Taro.onError((text) => reportError('error', text))
   } else {
     window.addEventListener('error', (event) => reportError('error', event.error ?? event.message))
@@ -111,7 +110,7 @@ let deviceInfo: { baseLibrary?: string; platform?: string } | undefined
 function device() {
   if (!deviceInfo) {
     deviceInfo = { platform: 'h5' }
-    if (isWeapp) {
+    if (process.env.TARO_ENV === 'weapp') {
       try {
         deviceInfo = {
           baseLibrary: Taro.getAppBaseInfo().SDKVersion,

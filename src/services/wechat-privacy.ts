@@ -30,7 +30,6 @@ interface PendingRequest {
   exposed: boolean
 }
 
-const IS_WEAPP = process.env.TARO_ENV === 'weapp'
 const pending: PendingRequest[] = []
 const listeners = new Set<(count: number) => void>()
 let installed = false
@@ -40,7 +39,7 @@ let installed = false
  * Call once, at app level. A base library older than 2.32.3 has no such API: nothing to do then.
  */
 export function installPrivacyListener(): void {
-  if (!IS_WEAPP || installed) return
+  if (process.env.TARO_ENV !== 'weapp' || installed) return
   const register = (
     Taro as unknown as {
       onNeedPrivacyAuthorization?: (
@@ -105,7 +104,7 @@ export function getPrivacySetting(): Promise<{
   const none = { needAuthorization: false }
   const api = (Taro as unknown as { getPrivacySetting?: (option: object) => void })
     .getPrivacySetting
-  if (!IS_WEAPP || typeof api !== 'function') return Promise.resolve(none)
+  if (process.env.TARO_ENV !== 'weapp' || typeof api !== 'function') return Promise.resolve(none)
   return new Promise((resolve) => {
     try {
       api({
@@ -129,7 +128,7 @@ export function getPrivacySetting(): Promise<{
 export function openPrivacyContract(): Promise<boolean> {
   const api = (Taro as unknown as { openPrivacyContract?: (option: object) => void })
     .openPrivacyContract
-  if (!IS_WEAPP || typeof api !== 'function') return Promise.resolve(false)
+  if (process.env.TARO_ENV !== 'weapp' || typeof api !== 'function') return Promise.resolve(false)
   return new Promise((resolve) => {
     try {
       api({ success: () => resolve(true), fail: () => resolve(false) })

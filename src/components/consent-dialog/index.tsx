@@ -10,7 +10,6 @@ import {
 } from '../../services/wechat-privacy'
 import './index.css'
 
-const IS_WEAPP = process.env.TARO_ENV === 'weapp'
 /** The agree button's id: WeChat checks that the button with this id was tapped. */
 const AGREE_BUTTON_ID = 'consent-agree'
 
@@ -41,12 +40,13 @@ export default function ConsentDialog({ askOnLaunch = false }: { askOnLaunch?: b
   const agree = (buttonId?: string) => dialog.agree({ analytics }, buttonId)
   // weapp: the platform's agree button (its event comes after WeChat recorded the agreement);
   // elsewhere a plain tap.
-  const agreeProps = IS_WEAPP
-    ? {
-        openType: 'agreePrivacyAuthorization' as const,
-        onAgreePrivacyAuthorization: () => agree(AGREE_BUTTON_ID),
-      }
-    : { onClick: () => agree() }
+  const agreeProps =
+    process.env.TARO_ENV === 'weapp'
+      ? {
+          openType: 'agreePrivacyAuthorization' as const,
+          onAgreePrivacyAuthorization: () => agree(AGREE_BUTTON_ID),
+        }
+      : { onClick: () => agree() }
 
   return (
     <View className='consent'>
@@ -91,7 +91,7 @@ export default function ConsentDialog({ askOnLaunch = false }: { askOnLaunch?: b
           >
             《隐私政策》
           </Text>
-          {IS_WEAPP && (
+          {process.env.TARO_ENV === 'weapp' && (
             <Text id='consent-contract' className='link' onClick={() => openPrivacyContract()}>
               {contractName || '《小程序隐私保护指引》'}
             </Text>

@@ -5,8 +5,6 @@ import { consent } from '../../../services/app-consent'
 import { useConsent } from '../../../services/hooks/use-consent'
 import { locationPermission, openLocationSettings } from '../../../services/location'
 
-const IS_WEAPP = process.env.TARO_ENV === 'weapp'
-
 /**
  * PERMISSION: whether the app may read the (fuzzy) location, read afresh each time the page
  * shows, and on weapp WeChat's settings page to change it (opened from the tap, as WeChat
@@ -35,7 +33,7 @@ export function LocationPermissionCard() {
       <Text id='privacy-location-status' className='privacy-center__text'>
         {text}
       </Text>
-      {IS_WEAPP ? (
+      {process.env.TARO_ENV === 'weapp' ? (
         <View
           id='privacy-location-settings'
           className='button-secondary'
