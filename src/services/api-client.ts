@@ -6,7 +6,7 @@ import { emitSecurityEvent } from './security-events'
 import { ALLOWED_ORIGINS } from './settings'
 
 /**
- * The app's one HTTPS client. Endpoints use it; nothing else calls Taro.request. Its session
+ * The app's one HTTPS client. Endpoints use it; nothing else calls Taro.request or fetch. Its session
  * (signed calls) is app-session.ts, its secure store device-store.ts: each in its own module so
  * the main package holds only what the launch path needs.
  */

@@ -1,13 +1,21 @@
 import Taro from '@tarojs/taro'
 import { AppError } from '../app-error'
-import type { PortResponse, RequestPort } from './https-client'
+import { fetchRequest } from './https-client.fetch'
+import type { PortRequest, PortResponse, RequestPort } from './https-client'
 
 /**
- * The RequestPort on Taro.request (wx.request on weapp, fetch on H5). The body is sent as the exact
- * string that was signed. WeChat's errMsg strings become ERR_TIMEOUT / ERR_NETWORK here; nothing is
- * logged (Taro's logInterceptor, which prints bodies, is never registered in this app).
+ * The platform's RequestPort: Taro.request (wx.request) in the mini program, the browser's fetch
+ * in the H5 build (https-client.fetch.ts says why). The condition is written out, not kept in a
+ * variable, so that webpack drops the other build's branch and everything it imports.
  */
-export const taroRequest: RequestPort = async (request) => {
+export const taroRequest: RequestPort = process.env.TARO_ENV === 'h5' ? fetchRequest : wxRequest
+
+/**
+ * The RequestPort on Taro.request (wx.request). The body is sent as the exact string that was
+ * signed. WeChat's errMsg strings become ERR_TIMEOUT / ERR_NETWORK here; nothing is logged
+ * (Taro's logInterceptor, which prints bodies, is never registered in this app).
+ */
+async function wxRequest(request: PortRequest): Promise<PortResponse> {
   let response: Taro.request.SuccessCallbackResult<TaroGeneral.IAnyObject | string>
   try {
     response = await Taro.request<TaroGeneral.IAnyObject | string>({

@@ -1,6 +1,6 @@
 /**
  * TRANSPORT: the app's one HTTPS client. Pure logic; the platform's request function arrives as a
- * port (https-client.taro.ts binds it to Taro.request).
+ * port (https-client.taro.ts: Taro.request in the mini program, the browser's fetch on H5).
  *
  * Guarantees:
  * - Nothing is sent to a URL that is not https to an allow-listed origin (ERR_INSECURE_URL,
