@@ -15,7 +15,7 @@ import { launchBrowser } from '../e2e/support/browser'
 import { startTestServer, type TestServer } from '../server/test/test-server'
 
 const root = resolve(__dirname, '..')
-const ROUNDS = Number(process.env.BENCH_RENDER_ROUNDS ?? 7)
+const ROUNDS = Number(process.env.BENCH_RENDER_ROUNDS ?? 11)
 const CPU_SLOWDOWN = 4
 const GOAL_RATIO = 1.3
 
