@@ -189,8 +189,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const everyAnswersHeaders = Object.fromEntries(
     rawSecurityHeaders.map(([name, value]) => [name.toLowerCase(), value]),
   )
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(everyAnswersHeaders)
+  // API answers are never stored by a browser, proxy or CDN (OWASP REST Security Cheat Sheet:
+  // `Cache-Control: no-store` on sensitive answers): a cached status would hide an incident from
+  // the kill switch, a cached data export, session or error would hand personal data to whoever
+  // shares the cache next. The web build's files set their own caching (web.ts).
+  const apiAnswersHeaders = { ...everyAnswersHeaders, 'cache-control': 'no-store' }
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(request.url.startsWith('/v1/') ? apiAnswersHeaders : everyAnswersHeaders)
     done()
   })
   await app.register(rateLimit, {

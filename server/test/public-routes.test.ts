@@ -172,6 +172,20 @@ describe('every response', () => {
     expect(res.headers['content-security-policy']).toBeDefined()
   })
 
+  // Nothing the API answers is kept by a browser, proxy or CDN: a cached status would hide an
+  // incident, a cached data export or error would hand personal data to the next user of a cache.
+  test.each([
+    ['the kill-switch status', '/v1/status', 200],
+    ['weather', '/v1/weather?cityId=beijing', 200],
+    ['a refused query', '/v1/weather?cityId=nowhere', 404],
+    ['a route that needs a session', '/v1/me/data', 401],
+    ['an unknown API route', '/v1/nope', 404],
+  ])('%s (%s) answers with cache-control: no-store', async (_, path, status) => {
+    const res = await server.request(path)
+    expect(res.status).toBe(status)
+    expect(res.headers['cache-control']).toBe('no-store')
+  })
+
   test('other browser origins are refused; WeChat (no Origin) and the own origin pass', async () => {
     const evil = await server.request('/v1/status', { headers: { origin: 'https://evil.example' } })
     expect(evil.status).toBe(403)
