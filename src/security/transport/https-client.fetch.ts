@@ -1,5 +1,4 @@
-import { AppError } from '../app-error'
-import type { PortResponse, RequestPort } from './https-client'
+import { noResponseError, type PortResponse, type RequestPort } from './https-client'
 
 /**
  * The RequestPort on the browser's own `fetch`, for the H5 build (https-client.taro.ts picks it).
@@ -35,13 +34,7 @@ export const fetchRequest: RequestPort = async (request) => {
     response.headers.forEach((value, name) => (headers[name] = value))
     return { status: response.status, headers, body: jsonOrText(text) } satisfies PortResponse
   } catch (error) {
-    throw new AppError(
-      timedOut ? 'ERR_TIMEOUT' : 'ERR_NETWORK',
-      timedOut
-        ? `no answer within ${request.timeoutMs} ms`
-        : 'the request did not reach the server',
-      { cause: error },
-    )
+    throw noResponseError(timedOut, request.timeoutMs, error)
   } finally {
     clearTimeout(timer)
   }

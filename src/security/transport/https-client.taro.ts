@@ -1,7 +1,11 @@
 import Taro from '@tarojs/taro'
-import { AppError } from '../app-error'
 import { fetchRequest } from './https-client.fetch'
-import type { PortRequest, PortResponse, RequestPort } from './https-client'
+import {
+  noResponseError,
+  type PortRequest,
+  type PortResponse,
+  type RequestPort,
+} from './https-client'
 
 /**
  * The platform's RequestPort: Taro.request (wx.request) in the mini program, the browser's fetch
@@ -29,13 +33,7 @@ async function wxRequest(request: PortRequest): Promise<PortResponse> {
   } catch (error) {
     const message = String((error as { errMsg?: unknown; message?: unknown })?.errMsg ?? error)
     const timedOut = /timeout|abort/i.test(message)
-    throw new AppError(
-      timedOut ? 'ERR_TIMEOUT' : 'ERR_NETWORK',
-      timedOut
-        ? `no answer within ${request.timeoutMs} ms`
-        : 'the request did not reach the server',
-      { cause: error },
-    )
+    throw noResponseError(timedOut, request.timeoutMs, error)
   }
   return {
     status: response.statusCode,

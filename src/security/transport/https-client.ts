@@ -48,6 +48,16 @@ export interface PortResponse {
 /** Sends one request. Throws AppError ERR_TIMEOUT or ERR_NETWORK when no response came. */
 export type RequestPort = (request: PortRequest) => Promise<PortResponse>
 
+/**
+ * What a RequestPort throws when no response came: ERR_TIMEOUT when `timeoutMs` ran out, else
+ * ERR_NETWORK. The message names neither the URL nor the body (it is logged and reported).
+ */
+export function noResponseError(timedOut: boolean, timeoutMs: number, cause: unknown): AppError {
+  return timedOut
+    ? new AppError('ERR_TIMEOUT', `no answer within ${timeoutMs} ms`, { cause })
+    : new AppError('ERR_NETWORK', 'the request did not reach the server', { cause })
+}
+
 export interface Credentials {
   token: string
   /** 64 lower-case hex characters. */
