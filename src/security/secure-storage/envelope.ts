@@ -140,16 +140,15 @@ export function open(envelope: unknown, keys: EnvelopeKeys, options: OpenOptions
   if (options.now >= Number(expiresAt)) {
     throw new AppError('ERR_EXPIRED', 'the item has expired')
   }
-  // Unreachable with a valid MAC unless the sealing side was broken; still never trusted.
-  const broken = () => new AppError('ERR_TAMPERED', 'the item could not be decrypted')
-  const data = fromBase64(ciphertext)
-  if (data.sigBytes === 0 || data.sigBytes % 16 !== 0) throw broken()
-  cbcDecrypt(aes, fromBase64(iv).words, data.words)
-  const padding = data.words[data.words.length - 1] & 0xff // PKCS#7: the last byte is the count
-  if (padding < 1 || padding > 16) throw broken()
   try {
+    const data = fromBase64(ciphertext)
+    if (data.sigBytes % 16 !== 0) throw new Error('the ciphertext is not whole AES blocks')
+    cbcDecrypt(aes, fromBase64(iv).words, data.words)
+    const padding = data.words[data.words.length - 1] & 0xff // PKCS#7: the last byte is the count
+    if (padding < 1 || padding > 16) throw new Error('the PKCS#7 padding is not 1-16 bytes')
     return utf8Text(data.words, data.sigBytes - padding)
   } catch (cause) {
+    // Unreachable with a valid MAC unless the sealing side was broken; still never trusted.
     throw new AppError('ERR_TAMPERED', 'the item could not be decrypted', { cause })
   }
 }

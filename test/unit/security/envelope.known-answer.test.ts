@@ -103,10 +103,15 @@ function openWithNode(envelope: string, name: string): { macValid: boolean; plai
 
 /** The envelope a standard implementation writes for these inputs (any bytes as plaintext). */
 function sealWithNode(value: string | Buffer, name: string, expiresAt: number, iv: Uint8Array) {
-  const { encryptionKey, macKey } = NODE_KEYS
-  const cipher = createCipheriv('aes-256-cbc', encryptionKey, iv)
+  const cipher = createCipheriv('aes-256-cbc', NODE_KEYS.encryptionKey, iv)
   const plaintext = typeof value === 'string' ? Buffer.from(value, 'utf8') : value
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()])
+  return envelopeWithNode(ciphertext, name, expiresAt, iv)
+}
+
+/** An envelope around `ciphertext` as it is, with a correct MAC (what only a key holder can make). */
+function envelopeWithNode(ciphertext: Buffer, name: string, expiresAt: number, iv: Uint8Array) {
+  const { macKey } = NODE_KEYS
   const body = [
     'v1',
     KEY_ID,
@@ -182,6 +187,9 @@ describe('one set of keys serves any sequence of calls', () => {
       [() => open(envelope, keys, { name, now: expiresAt }), 'ERR_EXPIRED'],
       [() => open(envelope.slice(0, -1), keys, { name, now: 0 }), 'ERR_TAMPERED'],
       [() => open(validMacBadUtf8(), keys, { name, now: 0 }), 'ERR_TAMPERED'],
+      [() => open(validMacNotWholeBlocks(), keys, { name, now: 0 }), 'ERR_TAMPERED'],
+      [() => open(validMacBadPadding(0), keys, { name, now: 0 }), 'ERR_TAMPERED'],
+      [() => open(validMacBadPadding(17), keys, { name, now: 0 }), 'ERR_TAMPERED'],
     ]
     for (const [run, code] of failures) {
       expect(codeOf(run)).toBe(code)
@@ -196,6 +204,21 @@ describe('one set of keys serves any sequence of calls', () => {
    */
   function validMacBadUtf8(): string {
     return sealWithNode(Buffer.from([0xff, 0xfe, 0xc3]), name, expiresAt, ivFor(7))
+  }
+
+  /** A correct MAC over 17 bytes of ciphertext: AES-CBC only ever writes whole 16-byte blocks. */
+  function validMacNotWholeBlocks(): string {
+    return envelopeWithNode(Buffer.alloc(17, 1), name, expiresAt, ivFor(8))
+  }
+
+  /** A correct MAC over one block whose last plaintext byte, the PKCS#7 count, is `count`. */
+  function validMacBadPadding(count: number): string {
+    const cipher = createCipheriv('aes-256-cbc', NODE_KEYS.encryptionKey, ivFor(9))
+    cipher.setAutoPadding(false)
+    const block = Buffer.alloc(16, 0x61)
+    block[15] = count
+    const ciphertext = Buffer.concat([cipher.update(block), cipher.final()])
+    return envelopeWithNode(ciphertext, name, expiresAt, ivFor(9))
   }
 })
 
