@@ -12,8 +12,8 @@ import { noResponseError, type PortResponse, type RequestPort } from './https-cl
  * Shape: `status` the HTTP status; `headers` lower-case names (fetch already lower-cases them);
  * `body` parsed JSON when the text is JSON, else the text, or '' when there is none. Throws
  * AppError ERR_TIMEOUT when no answer came within `timeoutMs` (the request is aborted), and
- * ERR_NETWORK for every other failure to get an answer (refused connection, TLS, CORS, offline):
- * the browser's wording is never parsed. Nothing is logged.
+ * ERR_NETWORK for every other failure to get an answer (refused connection, TLS, CORS, offline,
+ * a redirect): the browser's wording is never parsed. Nothing is logged.
  */
 export const fetchRequest: RequestPort = async (request) => {
   const controller = new AbortController()
@@ -28,6 +28,9 @@ export const fetchRequest: RequestPort = async (request) => {
       headers: request.headers,
       body: request.body,
       signal: controller.signal,
+      // The API never redirects. Following one would send the signed request to a URL the
+      // client's allow-list never checked: a redirect is a failure (ERR_NETWORK) instead.
+      redirect: 'error',
     })
     const text = await response.text() // still under the timeout: a body can stall too
     const headers: Record<string, string> = {}

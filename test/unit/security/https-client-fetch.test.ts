@@ -113,6 +113,17 @@ describe('fetchRequest: no answer', () => {
       'ERR_NETWORK',
     ],
     [
+      // The API never redirects; following one would send the signed request somewhere the
+      // client's allow-list never checked.
+      'the server answers with a redirect',
+      () => ({}),
+      (_body, reply, headers) => {
+        if (headers.url === '/elsewhere') reply.writeHead(200).end('{"followed":true}')
+        else reply.writeHead(302, { Location: `${base}/elsewhere` }).end()
+      },
+      'ERR_NETWORK',
+    ],
+    [
       'nothing listens on the port',
       () => ({ url: 'http://127.0.0.1:1/v1/weather' }),
       undefined,
