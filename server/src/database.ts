@@ -119,6 +119,8 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE error_reports ADD COLUMN base_library TEXT NOT NULL DEFAULT '';
    ALTER TABLE error_reports ADD COLUMN platform TEXT NOT NULL DEFAULT '';
    ALTER TABLE error_reports ADD COLUMN count INTEGER NOT NULL DEFAULT 1;`,
+  // The error groups list counts each group's kept reports and their distinct users.
+  `CREATE INDEX error_reports_by_fingerprint ON error_reports(fingerprint);`,
 ]
 
 function migrate(db: Db): void {

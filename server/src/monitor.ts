@@ -26,8 +26,16 @@ export interface ErrorGroup {
   topFrame: string
   firstSeen: string
   lastSeen: string
-  /** How many times it happened: the sum of its reports' `count`s (or of `droppedOnDevice`). */
+  /**
+   * How many times it happened: the sum of its reports' `count`s (or of `droppedOnDevice`), as
+   * devices said. A client sets a report's count (up to MAX_REPORT_COUNT), so one client can make
+   * a group look huge: read it with `reports` and `users`. Never lowered by deletions.
+   */
   count: number
+  /** Its reports still kept (a withdrawal or an erasure deletes a user's reports). */
+  reports: number
+  /** The distinct users behind those reports: what a client cannot inflate without accounts. */
+  users: number
 }
 
 /**
@@ -112,9 +120,13 @@ export class Monitor {
                @platform, @occurredAt, @count, @at, @truncatedFields)`,
     )
     this.selectGroups = db.prepare(
-      `SELECT fingerprint, kind, message, top_frame AS topFrame, first_seen AS firstSeen,
-              last_seen AS lastSeen, count
-         FROM error_groups ORDER BY count DESC, last_seen DESC LIMIT ?`,
+      `SELECT g.fingerprint, g.kind, g.message, g.top_frame AS topFrame,
+              g.first_seen AS firstSeen, g.last_seen AS lastSeen, g.count,
+              count(r.id) AS reports, count(DISTINCT r.user_id) AS users
+         FROM (SELECT * FROM error_groups ORDER BY count DESC, last_seen DESC LIMIT ?) AS g
+         LEFT JOIN error_reports AS r ON r.fingerprint = g.fingerprint
+        GROUP BY g.fingerprint
+        ORDER BY g.count DESC, g.last_seen DESC`,
     )
   }
 

@@ -177,7 +177,7 @@ describe('the kill switch', () => {
       headers: { authorization: `Bearer ${token}` },
     })
     expect((groups.body as { groups: Array<{ message: string; count: number }> }).groups).toEqual([
-      expect.objectContaining({ message: 'boom', count: 1 }),
+      expect.objectContaining({ message: 'boom', count: 1, reports: 1, users: 1 }),
     ])
     const audit = await server.request('/v1/admin/audit', {
       headers: { authorization: `Bearer ${token}` },
@@ -185,6 +185,42 @@ describe('the kill switch', () => {
     const entries = (audit.body as { entries: Array<{ action: string }> }).entries
     expect(entries[0].action).toBe('audit.list')
     expect(entries.map((e) => e.action)).toContain('error-groups.list')
+  })
+
+  // `count` is what devices say (a report carries how often it happened, up to 100,000), so one
+  // client can make any group look huge. `reports` and `users` count the rows kept: a figure a
+  // client cannot inflate without many accounts.
+  test('a group says how many reports and distinct users stand behind its count', async () => {
+    const token = await login()
+    const message = 'a failure one device says it saw very often'
+    const report = (count: number) => ({
+      kind: 'error',
+      message,
+      occurredAt: '2026-11-25T06:00:00Z',
+      count,
+    })
+    const loud = await server.signIn('code-groups-loud')
+    const quiet = await server.signIn('code-groups-quiet')
+    const send = (user: typeof loud, count: number) =>
+      server.signed(user, '/v1/monitor/errors', {
+        method: 'POST',
+        body: JSON.stringify({ reports: [report(count)] }),
+      })
+    expect((await send(loud, 100_000)).status).toBe(202)
+    expect((await send(loud, 100_000)).status).toBe(202)
+    expect((await send(quiet, 1)).status).toBe(202)
+    const group = async () => {
+      const res = await server.request('/v1/admin/error-groups', {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      const groups = (res.body as { groups: Array<Record<string, unknown>> }).groups
+      return groups.find((g) => g.message === message)
+    }
+    expect(await group()).toMatchObject({ count: 200_001, reports: 3, users: 2 })
+
+    // The loud user erases their account: their reports go; what was counted stays counted.
+    expect((await server.signed(loud, '/v1/me', { method: 'DELETE' })).status).toBe(200)
+    expect(await group()).toMatchObject({ count: 200_001, reports: 1, users: 1 })
   })
 })
 
