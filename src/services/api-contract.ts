@@ -2,8 +2,15 @@
  * The API contract shared by the pages, the local provider and (later) the reference server.
  * One definition: if the server and the app disagree, TypeScript says so at build time.
  */
-// The error-report limits are the app's monitor's (a practice folder never imports services).
-import { BATCH_LIMIT, COUNT_LIMIT, TEXT_LIMITS } from '../security/monitor/report'
+// The error report's shape and limits are the app's monitor's (a practice folder never imports
+// services).
+import {
+  BATCH_LIMIT,
+  COUNT_LIMIT,
+  TEXT_LIMITS,
+  type MonitorReport,
+  type ReportKind,
+} from '../security/monitor/report'
 
 /** Routes of the reference API (server/ implements them; the app's client calls them). */
 export const API_ROUTES = {
@@ -124,22 +131,14 @@ export interface SessionResponse {
   serverTime: string
 }
 
-export type ErrorReportKind = 'error' | 'unhandledrejection' | 'pagenotfound' | 'boundary'
+export type ErrorReportKind = ReportKind
 
-/** One report in `POST /v1/monitor/errors`; the app scrubs it, and the server scrubs again. */
-export interface ErrorReport {
-  kind: ErrorReportKind
-  message: string
-  stack?: string
-  /** The page's route, without its query (a query can hold personal data). */
-  page?: string
-  appVersion?: string
-  /** WeChat's base library version (`SDKVersion` of wx.getAppBaseInfo), e.g. "3.7.1". */
-  baseLibrary?: string
-  /** Where the app runs: wx.getDeviceInfo's `platform` ("ios", "android", "devtools"...) or "h5". */
-  platform?: string
-  /** ISO 8601 time it first happened on the device. */
-  occurredAt: string
+/**
+ * One report in `POST /v1/monitor/errors`: what the app's monitor builds (MonitorReport in
+ * src/security/monitor/report.ts, whose fields say what each holds), with `count` optional
+ * (absent: 1). The app scrubs it, and the server scrubs again.
+ */
+export interface ErrorReport extends Omit<MonitorReport, 'count'> {
   /**
    * How many times it happened on the device before it was sent (the app groups repeats of one
    * problem by fingerprint and sends one report with the count), 1 to MAX_REPORT_COUNT; absent: 1.

@@ -30,12 +30,12 @@ export interface MonitorReport {
   message: string
   /** Scrubbed, the first STACK_LINES lines, at most TEXT_LIMITS.stack code points. */
   stack?: string
-  /** The page's route without query or hash, scrubbed. */
+  /** The page's route without query or hash (a query can hold personal data), scrubbed. */
   page?: string
   appVersion?: string
-  /** WeChat's base library version, e.g. "3.7.1". */
+  /** WeChat's base library version (`SDKVersion` of wx.getAppBaseInfo), e.g. "3.7.1". */
   baseLibrary?: string
-  /** "ios", "android", "devtools", "h5"... */
+  /** Where the app runs: wx.getDeviceInfo's `platform` ("ios", "android", "devtools"...) or "h5". */
   platform?: string
   /** ISO 8601 time it first happened on the device. */
   occurredAt: string
