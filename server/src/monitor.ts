@@ -69,6 +69,8 @@ const REPORT_FIELDS: ReadonlyArray<keyof ErrorReport> = [
   'occurredAt',
   'count',
 ]
+/** The fields that hold text: all but `kind` (one of REPORT_KINDS) and `count` (a number). */
+const TEXT_FIELDS = REPORT_FIELDS.filter((field) => field !== 'kind' && field !== 'count')
 const OCCURRED_AT = /^\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})$/
 const APP_VERSION = /^[0-9A-Za-z.+-]*$/
 /** WeChat's base library version, e.g. "3.7.1". */
@@ -241,15 +243,7 @@ export function checkReport(value: unknown): ErrorReport | string {
   for (const field of ['message', 'occurredAt']) {
     if (report[field] === undefined) return `"${field}" is required.`
   }
-  for (const field of [
-    'message',
-    'stack',
-    'page',
-    'appVersion',
-    'baseLibrary',
-    'platform',
-    'occurredAt',
-  ]) {
+  for (const field of TEXT_FIELDS) {
     if (report[field] !== undefined && typeof report[field] !== 'string') {
       return `"${field}" must be text (a JSON string).`
     }
