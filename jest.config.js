@@ -34,6 +34,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/weapp-harness/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/weapp-harness/jest-setup.ts'],
       transform: nodeTransform,
     },
     {
@@ -71,7 +72,11 @@ module.exports = {
     {
       displayName: 'weapp',
       testEnvironment: 'node',
-      setupFilesAfterEnv: ['<rootDir>/test/slow-tests-setup.ts'],
+      setupFilesAfterEnv: [
+        '<rootDir>/test/slow-tests-setup.ts',
+        // A journey that leaves a program running fails its file (else jest may never exit).
+        '<rootDir>/test/weapp-harness/jest-setup.ts',
+      ],
       testMatch: ['<rootDir>/test/weapp/**/*.test.ts'],
       transform: nodeTransform,
     },

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createFakeWx, type FakeWx } from './fake-wx'
-import { launchMiniProgram, MiniProgram } from './mini-program'
+import { closeProgramsLeftOpen, launchMiniProgram, MiniProgram } from './mini-program'
 import { findById, hasClass, textOf, visibleText } from './render-tree'
 
 // A hand-written build with no Taro in it, so these tests pin the harness, not the app.
@@ -132,7 +132,7 @@ test('render-tree helpers read classes', async () => {
 describe('privacy authorization through the page', () => {
   test("app.json's requiredPrivateInfos reaches the fake wx", async () => {
     const fake = createFakeWx({ requiredPrivateInfos: ['somethingElse'] })
-    const p = await launchMiniProgram({ distDir: FIXTURE, fakeWx: fake })
+    const p = (program = await launchMiniProgram({ distDir: FIXTURE, fakeWx: fake }))
     program = p
     expect(fake.control.requiredPrivateInfos).toEqual(['getFuzzyLocation'])
   })
@@ -271,4 +271,38 @@ test('waitUntil and waitForRoute wait for what the app does on its own, and fail
     'still on pages/one/index, expected pages/two/index, after 60 ms',
   )
   await p.waitForRoute('pages/one/index')
+})
+
+describe('closing: nothing of a closed mini program keeps running (a timer left behind keeps jest from exiting)', () => {
+  test('close() cancels the timers the build set', async () => {
+    const p = await launch()
+    p.evaluate(`setTimeout(function () { getApp().fired = 'timeout' }, 30)`)
+    p.evaluate(`setInterval(function () { getApp().fired = 'interval' }, 30)`)
+    p.close()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(p.evaluate('getApp().fired')).toBeUndefined()
+  })
+
+  test('a timer the build sets after close (a poll whose answer came late) is never scheduled', async () => {
+    const p = await launch()
+    // What the kill switch's status watch does: an answer arrives, then the next poll is set.
+    const answerArrives = p.evaluate(
+      `(function () { return function () { setTimeout(function () { getApp().polled = true }, 10) } })()`,
+    ) as () => void
+    p.close()
+    answerArrives()
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    expect(p.evaluate('getApp().polled')).toBeUndefined()
+    expect(p.timersRefusedAfterClose).toBe(1)
+  })
+
+  test('a program a test file leaves open is found, closed and named at the end of the file', async () => {
+    const left = await launchMiniProgram({ distDir: FIXTURE })
+    left.evaluate(`setInterval(function () { getApp().ticks = (getApp().ticks || 0) + 1 }, 5)`)
+    expect(closeProgramsLeftOpen()).toEqual(['pages/one/index'])
+    const ticks = left.evaluate('getApp().ticks')
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    expect(left.evaluate('getApp().ticks')).toBe(ticks)
+    expect(closeProgramsLeftOpen()).toEqual([])
+  })
 })

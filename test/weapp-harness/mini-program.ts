@@ -68,14 +68,35 @@ type PageInstance = PageConfig & {
 
 const DEFAULT_DIST = resolve(__dirname, '..', '..', 'dist')
 
+/** Every program launched in this test file and not closed yet. */
+const openPrograms = new Set<MiniProgram>()
+
+/**
+ * Closes every program a test file left open and returns the route each one showed (`[]` when
+ * the file closed all of its own). A program left open keeps the build's timers running (the kill
+ * switch's status watch reschedules itself for ever), so jest never exits: the harness's jest
+ * setup (`jest-setup.ts`) fails the file that does it.
+ */
+export function closeProgramsLeftOpen(): string[] {
+  const left = [...openPrograms].map((program) => program.routes.join(' > ') || '(no page)')
+  for (const program of openPrograms) program.close()
+  return left
+}
+
 export async function launchMiniProgram(options: LaunchOptions = {}): Promise<MiniProgram> {
   const program = new MiniProgram(
     options.distDir ?? DEFAULT_DIST,
     options.fakeWx ?? createFakeWx(),
     options.timeSpeedup,
   )
-  program.boot(options.path, options.query ?? {})
-  await program.settle()
+  try {
+    program.boot(options.path, options.query ?? {})
+    await program.settle()
+  } catch (error) {
+    // A launch that fails leaves nothing running behind it.
+    program.close()
+    throw error
+  }
   return program
 }
 
@@ -98,6 +119,11 @@ export class MiniProgram {
   private loadingRoute: string | undefined
   private lastSetData = 0
   private closed = false
+  /**
+   * Timers the build tried to set after `close()` (for example a poll whose answer came late
+   * scheduling the next one). WeChat has destroyed the app's context by then: none is scheduled.
+   */
+  timersRefusedAfterClose = 0
 
   constructor(
     readonly distDir: string,
@@ -120,6 +146,7 @@ export class MiniProgram {
     }
     this.context = vm.createContext(this.globals())
     this.templates = compileTemplates(distDir)
+    openPrograms.add(this)
   }
 
   /** The page on top of the stack. */
@@ -189,13 +216,17 @@ export class MiniProgram {
     await this.settle()
   }
 
-  /** Unload every page and cancel the build's timers. */
+  /**
+   * Unload every page and cancel the build's timers; from then on the build can set none (see
+   * `timersRefusedAfterClose`). Every journey closes what it launched, or its file fails.
+   */
   close(): void {
     if (this.closed) return
+    openPrograms.delete(this)
     while (this.stack.length) this.stack.pop()?.lifecycle('onUnload')
+    this.closed = true
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
-    this.closed = true
   }
 
   boot(path: string | undefined, query: Record<string, string>): void {
@@ -454,6 +485,10 @@ export class MiniProgram {
   private globals(): Record<string, unknown> {
     const record = (error: unknown) => this.errors.push(error)
     const trackTimer = (handler: () => void, ms?: number, repeat = false) => {
+      if (this.closed) {
+        this.timersRefusedAfterClose++
+        return undefined as unknown as ReturnType<typeof setTimeout>
+      }
       const wrapped = () => {
         if (!repeat) this.timers.delete(timer)
         try {

@@ -27,8 +27,8 @@ beforeAll(() => {
     },
   )
 }, 180_000)
+afterEach(() => app?.close())
 afterAll(() => {
-  app?.close()
   rmSync(join(root, OUTPUT), { recursive: true, force: true })
 })
 
