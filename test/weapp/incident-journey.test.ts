@@ -200,6 +200,8 @@ test('LOCAL LOCK: three tampered sealed items in one run lock the app, wipe the 
   const locked = await launch(next)
   await locked.waitForRoute(MAINTENANCE)
   await locked.currentPage.waitForText('检测到本机数据被改动')
+  // The page shows while the wipe's storage calls are still out (a loaded machine showed it).
+  await locked.settle()
   expect([...next.control.storage.keys()].filter((key) => key.startsWith('secure.'))).toEqual([])
   // Reported, but nothing leaves a locked app: the report waits on the device.
   const queued = JSON.stringify(next.control.storage.get('monitor.queue')?.data)

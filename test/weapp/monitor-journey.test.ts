@@ -58,11 +58,16 @@ async function launch(fake: FakeWx, path?: string, query?: Record<string, string
   return app
 }
 
-/** Waits until the server holds `count` more reports than `before`; returns those. */
+/**
+ * Waits until the server holds `count` more reports than `before`; returns those. At 100x the
+ * app's 10 s request timeout is 100 ms of real time, which a loaded machine can miss: the wait
+ * covers the monitor's first six retries (0.3 s doubling), not only the first send.
+ */
 async function waitForReports(before: number, count: number) {
   await (app as MiniProgram).waitUntil(
     () => storedReports().length >= before + count,
     () => `the server has ${storedReports().length - before} new reports, not ${count},`,
+    20_000,
   )
   return storedReports().slice(before)
 }
