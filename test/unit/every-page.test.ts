@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import appConfig from '../../src/app.config'
 
+// What every page must do, checked on every page app.config.ts declares.
+//
 // MONITOR: every page's default export is wrapped in its error boundary
 // (src/components/page-error-boundary). Taro 4's own page wrapper catches a render error, hands
 // `onError` a single string and renders an EMPTY page: without the boundary the user is left on a
@@ -39,3 +41,21 @@ test.each(declaredPages())('%s: its default export is wrapped in withErrorBounda
     )
   }
 })
+
+// INCIDENT: during an incident or the local lock, every page but the maintenance page gives way
+// to it when it shows (src/services/hooks/use-kill-switch-gate.ts). On H5 any page can be opened
+// by its address; without the gate it would show normally and its requests would fail with
+// ERR_MAINTENANCE in the user's face.
+const GATE = 'useKillSwitchGate()'
+test.each(declaredPages().filter((page) => page !== 'pages/maintenance/index'))(
+  '%s: it calls useKillSwitchGate()',
+  (page) => {
+    if (!readFileSync(join(SRC, `${page}.tsx`), 'utf8').includes(GATE)) {
+      throw new Error(
+        `src/${page}.tsx must call ${GATE} in its page component: opened during an incident ` +
+          '(by its address on H5, a shared link), it would show and fail instead of giving way ' +
+          'to the maintenance page.',
+      )
+    }
+  },
+)

@@ -1,8 +1,9 @@
 import { Text, View } from '@tarojs/components'
-import Taro, { useDidShow } from '@tarojs/taro'
+import Taro from '@tarojs/taro'
 import { useEffect } from 'react'
 import type { WeatherAnswer } from '../../services/weather-provider'
 import { DEFAULT_CITY } from '../../services/city-preference'
+import { useKillSwitchGate } from '../../services/hooks/use-kill-switch-gate'
 import { useSelectedCity } from '../../services/hooks/use-selected-city'
 import { useWeather } from '../../services/hooks/use-weather'
 import ConsentDialog from '../../components/consent-dialog'
@@ -19,7 +20,6 @@ import {
   updatedAtLabel,
   windLabel,
 } from '../../components/weather-text'
-import { followKillSwitch } from '../../services/app-kill-switch'
 import './index.css'
 import { withErrorBoundary } from '../../components/page-error-boundary'
 
@@ -36,7 +36,7 @@ function HomePage() {
   const consentState = useConsent().state?.status
   // INCIDENT: during an incident or the local lock home is not reachable (a navigation bar's
   // home button on the maintenance page leads here).
-  useDidShow(followKillSwitch)
+  useKillSwitchGate()
 
   return (
     <View className={`home home--${condition}`}>

@@ -16,7 +16,8 @@
  *   (no query, no body, no token), so they are safe to log and report.
  * - Bodies are validated by the caller's `parse` before anything uses them.
  * - While `restrict` holds a list (the kill switch), any other path is refused (ERR_MAINTENANCE)
- *   before anything is sent.
+ *   before anything is sent, and `onMaintenance` listeners hear of it as of a response that
+ *   carried the maintenance header.
  * Limits: TLS itself (certificates, pinning) is the platform's job; WeChat also enforces its own
  * domain allow-list, which must match `allowedOrigins`.
  */
@@ -179,7 +180,10 @@ export class HttpsClient {
     if (Number.isFinite(serverTimeMs)) this.clockOffsetMs = serverTimeMs - this.options.now()
   }
 
-  /** Subscribes to the kill switch's signal; returns the unsubscribe function. */
+  /**
+   * Subscribes to the kill switch's signal: a response carrying the maintenance header, or a
+   * call refused by `restrict`. Returns the unsubscribe function.
+   */
   onMaintenance(listener: (notice: MaintenanceNotice) => void): () => void {
     this.maintenanceListeners.add(listener)
     return () => this.maintenanceListeners.delete(listener)
@@ -194,6 +198,8 @@ export class HttpsClient {
     const { origin, pathWithQuery, path } = this.checkUrl(options.url, options.query)
     const label = `${options.method} ${path}`
     if (this.onlyPaths && !this.onlyPaths.includes(path)) {
+      // Whoever asked is not on the maintenance page: the kill switch takes the user there.
+      this.notifyMaintenance(path)
       throw new AppError('ERR_MAINTENANCE', `${label}: refused in maintenance`)
     }
     const body = options.body === undefined ? undefined : JSON.stringify(options.body)
@@ -355,7 +361,10 @@ export class HttpsClient {
   }
 
   private watchMaintenance(response: PortResponse, path: string) {
-    if (response.headers[this.options.maintenanceHeader] === undefined) return
+    if (response.headers[this.options.maintenanceHeader] !== undefined) this.notifyMaintenance(path)
+  }
+
+  private notifyMaintenance(path: string) {
     for (const listener of [...this.maintenanceListeners]) {
       try {
         listener({ path })

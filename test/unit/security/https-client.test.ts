@@ -173,3 +173,13 @@ test('INCIDENT: restrict refuses every other path with ERR_MAINTENANCE before se
   client.restrict(undefined)
   expect((await get('/v1/weather')).code).toBe('no error')
 })
+
+test('INCIDENT: a call refused by restrict is heard by onMaintenance, so the kill switch can take the user to the maintenance page', async () => {
+  const { client } = scripted([reply(200, { ok: true })])
+  const heard: string[] = []
+  client.onMaintenance(({ path }) => heard.push(path))
+  client.restrict(['/v1/status'])
+  await codeOf(() => client.call({ method: 'GET', url: ORIGIN + '/v1/me/data', parse: (b) => b }))
+  await codeOf(() => client.call({ method: 'GET', url: ORIGIN + '/v1/status', parse: (b) => b }))
+  expect(heard).toEqual(['/v1/me/data'])
+})

@@ -12,6 +12,7 @@ import { reconsiderConsent, useConsent } from '../../../services/hooks/use-conse
 import { locateNearestCity, openLocationSettings } from '../../../services/location'
 import { useCitySearch } from '../../../services/hooks/use-city-search'
 import { useSelectedCity } from '../../../services/hooks/use-selected-city'
+import { useKillSwitchGate } from '../../../services/hooks/use-kill-switch-gate'
 import './index.css'
 import { withErrorBoundary } from '../../../components/page-error-boundary'
 
@@ -21,6 +22,8 @@ import { withErrorBoundary } from '../../../components/page-error-boundary'
  * match, and the keyboard's confirm key (Enter) picks it as a tap would.
  */
 function CityPickerPage() {
+  // INCIDENT: opened during an incident (by its address, a link): the maintenance page instead.
+  useKillSwitchGate()
   const [query, setQuery] = useState('')
   const { searching, cities } = useCitySearch(query)
   const { city: current } = useSelectedCity()

@@ -8,6 +8,7 @@ import { withdrawConsent } from '../../../services/app-session'
 import type { ConsentState } from '../../../services/consent'
 import { reconsiderConsent, useConsent } from '../../../services/hooks/use-consent'
 import { useSession, type SessionView } from '../../../services/hooks/use-session'
+import { useKillSwitchGate } from '../../../services/hooks/use-kill-switch-gate'
 import type { ServerSignOut } from '../../../services/session'
 import { requestFailureText } from '../../../components/request-failure-text'
 import { dateTimeLabel } from '../../../components/weather-text'
@@ -24,6 +25,8 @@ import { withErrorBoundary } from '../../../components/page-error-boundary'
  * on this device), what this device holds (masked) and the location permission.
  */
 function PrivacyCenterPage() {
+  // INCIDENT: opened during an incident (by its address, a link): the maintenance page instead.
+  useKillSwitchGate()
   const { view, signIn, signOut, refresh } = useSession()
   const { state } = useConsent()
   return (

@@ -1,6 +1,7 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { buildPolicy, type PolicyBlock } from './policy-content'
+import { useKillSwitchGate } from '../../../services/hooks/use-kill-switch-gate'
 import './index.css'
 import { withErrorBoundary } from '../../../components/page-error-boundary'
 
@@ -17,6 +18,8 @@ const POLICY_DOCUMENT = buildPolicy()
  * page they go back to still shows the question.
  */
 function PrivacyPolicyPage() {
+  // INCIDENT: opened during an incident (by its address, a link): the maintenance page instead.
+  useKillSwitchGate()
   return (
     <View className='policy' id='policy'>
       <Text className='policy__title' id='policy-title'>
