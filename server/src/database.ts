@@ -121,6 +121,8 @@ const MIGRATIONS: string[] = [
    ALTER TABLE error_reports ADD COLUMN count INTEGER NOT NULL DEFAULT 1;`,
   // The error groups list counts each group's kept reports and their distinct users.
   `CREATE INDEX error_reports_by_fingerprint ON error_reports(fingerprint);`,
+  // When the operator expects an incident to end (`--retry-after`); NULL when they did not say.
+  `ALTER TABLE incidents ADD COLUMN expected_end_at TEXT;`,
 ]
 
 function migrate(db: Db): void {

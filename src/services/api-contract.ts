@@ -113,6 +113,8 @@ export interface StatusResponse {
   since?: string
   /** Suggested seconds before checking again. */
   retryAfterSeconds?: number
+  /** ISO 8601 time the operator expects the incident to end; only when they gave one. */
+  expectedEndAt?: string
 }
 
 /** `POST /v1/session`: exchange a `wx.login` code for a session. */
@@ -289,13 +291,21 @@ export function parseWeatherResponse(body: unknown): WeatherResponse {
  * switch then keeps its last known state (src/security/kill-switch/kill-switch.ts).
  */
 export function parseStatusResponse(body: unknown): StatusResponse {
-  const { maintenance, message, since } = objectAt(body, 'the answer')
+  const { maintenance, message, since, expectedEndAt } = objectAt(body, 'the answer')
   if (typeof maintenance !== 'boolean') throw new Error('bad maintenance')
   if (!maintenance) return { maintenance }
   fieldOf(message, 'text', 'message')
-  // Date.parse of anything but a time text (a number included) is NaN.
-  if (since !== undefined && !(Date.parse(since as string) > 0)) throw new Error('bad since')
-  return { maintenance, message: message as string, since: since as string | undefined }
+  for (const time of [since, expectedEndAt]) {
+    if (time !== undefined && !(typeof time === 'string' && Date.parse(time) > 0)) {
+      throw new Error('bad time')
+    }
+  }
+  return {
+    maintenance,
+    message: message as string,
+    since: since as string | undefined,
+    expectedEndAt: expectedEndAt as string | undefined,
+  }
 }
 
 /**

@@ -74,7 +74,7 @@ export const adminRoutes: FastifyPluginAsync<{ context: ServerContext }> = async
     },
     async (request, reply) => {
       const incident = audited('incident.start', () =>
-        incidents.open(request.body.message.trim(), request.body.retryAfterSeconds ?? 300),
+        incidents.open(request.body.message.trim(), request.body.retryAfterSeconds),
       )
       admin.audit('incident.start', 'ok', { incidentId: incident.id, message: incident.message })
       reply.status(201)

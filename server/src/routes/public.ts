@@ -29,6 +29,7 @@ export const publicRoutes: FastifyPluginAsync<{ context: ServerContext }> = asyn
       incidentId: incident.id,
       since: incident.startedAt,
       retryAfterSeconds: incident.retryAfterSeconds,
+      ...(incident.expectedEndAt && { expectedEndAt: incident.expectedEndAt }),
     }
   })
 

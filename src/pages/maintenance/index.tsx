@@ -10,6 +10,9 @@ import { withErrorBoundary } from '../../components/page-error-boundary'
  * INCIDENT: where every page goes while the kill switch is on (an open incident, or the local
  * lock). It says what happened, since when, what the user can do, and comes back by itself.
  */
+/** index.config.ts's navigationBarTitleText: a message that says the same is not repeated. */
+const PAGE_TITLE = '系统维护中'
+
 // WeChat closes the mini program only from a tap (base library 2.17.3+): this runs inside it.
 const exit = () =>
   Taro.exitMiniProgram().catch(() => Taro.showToast({ title: '请点右上角关闭', icon: 'none' }))
@@ -23,17 +26,26 @@ function MaintenancePage() {
     if (process.env.TARO_ENV === 'weapp') Taro.hideHomeButton?.().catch(() => undefined)
   })
   const locked = state.mode === 'locked'
-  const since = state.mode === 'incident' ? Date.parse(state.since as string) : NaN
+  const incident = state.mode === 'incident' ? state : undefined
+  const message = locked ? '检测到本机数据被改动' : incident?.message || '服务暂时无法使用'
+  const since = Date.parse(incident?.since as string)
+  // The operator's estimate (npm run incident -- start --retry-after); once past, it says nothing.
+  const expectedEnd = Date.parse(incident?.expectedEndAt as string)
   return (
-    <View className='card'>
-      <View id='maintenance-message' className='maintenance__title'>
-        {locked
-          ? '检测到本机数据被改动'
-          : (state.mode === 'incident' && state.message) || '服务暂时无法使用'}
-      </View>
+    <View className='card maintenance'>
+      {message !== PAGE_TITLE && (
+        <View id='maintenance-message' className='maintenance__title'>
+          {message}
+        </View>
+      )}
       {since > 0 && (
         <View id='maintenance-since' className='muted'>
           开始于 {dateTimeLabel(since)}
+        </View>
+      )}
+      {expectedEnd > Date.now() && (
+        <View id='maintenance-expected-end' className='muted'>
+          预计 {dateTimeLabel(expectedEnd)} 恢复
         </View>
       )}
       <View id='maintenance-advice'>

@@ -5,8 +5,10 @@
  *
  * Guarantees:
  * - An incident (a status answer saying so, or the maintenance header on any response) takes the
- *   app to the maintenance page once and refuses every request but the status poll, until a
- *   status answer says it ended; then the app goes home by itself.
+ *   app to the maintenance page and refuses every request but the status poll, until a status
+ *   answer says it ended; then the app goes home by itself. A request refused for maintenance
+ *   while it lasts (a page opened by a link, a request already on the wire) takes the user back
+ *   to the maintenance page: never to an error text.
  * - While it lasts the status is polled with exponential backoff: 5 s doubling to 5 min, each
  *   delay jittered to between half and all of its step so a million phones do not poll in step.
  * - In normal times the app asks at launch, on every return to the foreground, and every
@@ -32,10 +34,14 @@ export interface IncidentStatus {
   message?: string
   /** ISO 8601 time the incident was opened. */
   since?: string
+  /** ISO 8601 time the operator expects it to end (only when they said so). */
+  expectedEndAt?: string
 }
 
 export type KillSwitchState =
-  { mode: 'normal' } | { mode: 'incident'; message?: string; since?: string } | { mode: 'locked' }
+  | { mode: 'normal' }
+  | { mode: 'incident'; message?: string; since?: string; expectedEndAt?: string }
+  | { mode: 'locked' }
 
 export interface KillSwitchPorts {
   /** One status request; throws (an AppError) when it cannot be had. */
@@ -82,7 +88,10 @@ export interface KillSwitch {
   check(): Promise<void>
   /** The app went to the background: no status requests until the next `check`. */
   pause(): void
-  /** A response carried the maintenance header: the incident is open, whatever the status says. */
+  /**
+   * A response carried the maintenance header, or the client refused a request for maintenance:
+   * the incident is open, whatever the status says, and the user belongs on the maintenance page.
+   */
   maintenanceSeen(): void
   /** A sealed item failed its integrity check (ERR_TAMPERED); the LOCK_THRESHOLD-th locks. */
   tamperSeen(): void
@@ -110,9 +119,9 @@ export function createKillSwitch(ports: KillSwitchPorts): KillSwitch {
     if (to) navigate(to)
     listeners.forEach((listener) => listener(next))
   }
-  const open = ({ message, since }: Omit<IncidentStatus, 'maintenance'>) =>
+  const open = ({ message, since, expectedEndAt }: Omit<IncidentStatus, 'maintenance'>) =>
     set(
-      { mode: 'incident', message, since },
+      { mode: 'incident', message, since, expectedEndAt },
       'status',
       state.mode === 'incident' ? undefined : 'maintenance',
     )
@@ -160,7 +169,9 @@ export function createKillSwitch(ports: KillSwitchPorts): KillSwitch {
       clearTimer(timer)
     },
     maintenanceSeen() {
-      if (state.mode !== 'normal') return
+      // Already known: a page that still asked was opened around the gate (the adapter skips
+      // the navigation when the maintenance page is showing).
+      if (state.mode !== 'normal') return navigate('maintenance')
       open({})
       void check()
     },

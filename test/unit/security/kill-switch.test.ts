@@ -102,13 +102,34 @@ describe('a status check (launch, foreground, retry)', () => {
     expect(h.pendingDelays()).toEqual([mode === 'incident' ? 7500 : 22500])
   })
 
-  test('goes to the maintenance page once per incident, however often it is confirmed', async () => {
+  test('goes to the maintenance page once per incident, however often the status confirms it', async () => {
     const h = harness([OPEN])
     await h.killSwitch.check()
-    h.killSwitch.maintenanceSeen()
     await h.killSwitch.check()
     await h.tick()
     expect(h.log.filter((line) => line.startsWith('go'))).toEqual(['go maintenance'])
+  })
+
+  test('a request refused for maintenance during the incident (a page opened by a link) goes back to the maintenance page', async () => {
+    const h = harness([OPEN])
+    await h.killSwitch.check()
+    h.killSwitch.maintenanceSeen()
+    expect(h.log.filter((line) => line.startsWith('go'))).toEqual([
+      'go maintenance',
+      'go maintenance',
+    ])
+    expect(h.asked()).toBe(1) // nothing new to ask: the incident is known
+  })
+
+  test("the operator's expected end reaches the state the maintenance page shows", async () => {
+    const h = harness([{ ...OPEN, expectedEndAt: '2026-11-25T07:00:00.000Z' }])
+    await h.killSwitch.check()
+    expect(h.killSwitch.state).toEqual({
+      mode: 'incident',
+      message: '系统维护中',
+      since: OPEN.since,
+      expectedEndAt: '2026-11-25T07:00:00.000Z',
+    })
   })
 
   test('the retry button polls at once and replaces the pending poll; concurrent checks share one request', async () => {
@@ -225,6 +246,8 @@ describe('bad status bodies: ERR_BAD_RESPONSE, and the last known state holds (f
     ['a message that is not text', { maintenance: true, message: { text: 'x' } }],
     ['since that is not a time', { maintenance: true, message: 'x', since: 'yesterday' }],
     ['since as a number', { maintenance: true, message: 'x', since: 1795650600000 }],
+    ['an expected end that is not a time', { maintenance: true, message: 'x', expectedEndAt: '' }],
+    ['an expected end as a number', { maintenance: true, message: 'x', expectedEndAt: 17956 }],
   ])('%s', async (_label, body) => {
     for (const start of [CLOSED, OPEN]) {
       const h = harness([start])
@@ -254,6 +277,8 @@ describe('bad status bodies: ERR_BAD_RESPONSE, and the last known state holds (f
     expect(parseStatusResponse({ ...OPEN, incidentId: 'inc-1', retryAfterSeconds: 60 })).toEqual(
       OPEN,
     )
+    const expectedEndAt = '2026-11-25T07:00:00.000Z'
+    expect(parseStatusResponse({ ...OPEN, expectedEndAt })).toEqual({ ...OPEN, expectedEndAt })
   })
 })
 
@@ -274,12 +299,14 @@ describe('the local emergency lock', () => {
       'report incident.lock ERR_TAMPERED',
       'wipe',
     ])
-    // Locked until the app starts again: no status poll, no header, no second wipe unlocks it.
+    // Locked until the app starts again: no status poll, no header, no second wipe unlocks it;
+    // a refused request only sends the user back to the maintenance page.
     h.killSwitch.tamperSeen()
     h.killSwitch.maintenanceSeen()
     await h.killSwitch.check()
     expect(h.asked()).toBe(0)
-    expect(h.log).toHaveLength(4)
+    expect(h.killSwitch.state).toEqual({ mode: 'locked' })
+    expect(h.log.slice(4)).toEqual(['go maintenance'])
   })
 
   test('locks during an incident too, and stops polling', async () => {
