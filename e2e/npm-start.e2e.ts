@@ -93,6 +93,18 @@ test('npm start: one line per service, the banner once, and nothing else on a cl
   expect(lines.join('\n')).not.toMatch(/Webpack|█|\{"level"/)
 })
 
+test('the printed kill-switch command reaches this server, on whatever port it runs', () => {
+  const line = output.find((text) => text.trim().startsWith('Kill switch')) ?? ''
+  const port = new URL(url).port
+  expect(line).toContain(`PORT=${port} npm run incident -- start --message`)
+  const status = execFileSync('npm', ['run', '--silent', 'incident', '--', 'status'], {
+    cwd: clone,
+    env: { ...process.env, PORT: port },
+    encoding: 'utf8',
+  })
+  expect(status.trim()).toBe('Maintenance off: no open incident.')
+})
+
 test('the printed URL works end to end: weather, sign in and out, every page and back', async () => {
   const { page, problems } = await openPhonePage(browser as Browser)
   const bar = page.locator('#taro-navigation-bar')

@@ -16,6 +16,8 @@ const bin = (name) => join(root, 'node_modules', '.bin', name)
 const PORT = Number(process.env.PORT ?? 8443)
 const URL = `https://127.0.0.1:${PORT}/`
 const VERBOSE = process.env.START_VERBOSE === '1'
+// The incident command finds the server by PORT as the server does: say it when it is not 8443.
+const INCIDENT = PORT === 8443 ? 'npm run incident' : `PORT=${PORT} npm run incident`
 // webpack's and Taro's words for a finished and for a failed compilation.
 const BUILT = /Compiled successfully|compiled successfully|编译成功/
 const FAILED = /Failed to compile|compiled with \d+ errors?|Error:|ERROR|编译失败/
@@ -61,7 +63,9 @@ function banner() {
                       (project.config.json points DevTools at dist/; appid touristappid)
                       For local development only, tick "不校验合法域名、web-view（业务域名）、TLS 版本以及 HTTPS 证书"
                       in DevTools' local settings; a real device always checks them.
-  Kill switch         npm run incident -- start --message "系统维护中"   (and: end, status)
+  Kill switch         ${INCIDENT} -- start --message "系统维护中"   (and: end, status${
+    PORT === 8443 ? '' : `; on Windows run "set PORT=${PORT}" first`
+  })
 
   Builds redo themselves when you save; reload the page to see changes. Ctrl+C stops everything.
 `)

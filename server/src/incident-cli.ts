@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { StatusResponse } from '../../src/services/api-contract'
+import { POLL_MAX_MS, WATCH_MS } from '../../src/security/kill-switch/kill-switch'
 import { ADMIN_ROUTES } from './routes/admin'
 import { DEV_ADMIN_PASSWORD_FILE } from './secrets'
 import { readSettings, SettingsError, type Settings } from './settings'
@@ -12,9 +13,28 @@ const USAGE = `Usage:
   npm run incident -- end
   npm run incident -- status
 
-Talks to the running server (same PORT, HOST and DATA_DIR settings as npm run server).
+Talks to the running server at https://HOST:PORT (default https://127.0.0.1:8443): give this
+command the same PORT, HOST and DATA_DIR as the server, e.g. PORT=8444 npm run incident -- status.
 In development it signs in with the admin password made on first start in DATA_DIR;
-in production set ADMIN_PASSWORD in the environment of this command only.`
+in production set ADMIN_PASSWORD in the environment of this command only.
+--retry-after: your estimate in seconds (10-86400) of how long it lasts; apps show "预计 … 恢复".`
+
+/**
+ * What an opened incident does, and when: said to the operator, who must not be told "now" for
+ * what takes up to WATCH_MS (src/security/kill-switch/kill-switch.ts; docs/incident-response.md).
+ */
+export const INCIDENT_TIMING = [
+  'Every API request from now on is refused with the maintenance answer.',
+  'Apps launched or brought back to the foreground open the maintenance page at their first status check.',
+  `Apps already open switch at their next request or status check: within ${WATCH_MS / 1000} s.`,
+]
+
+/** What ending an incident does, and when (apps on the maintenance page poll with backoff). */
+export const END_TIMING = [
+  'API requests are answered normally from now on; apps launched from now on open as usual.',
+  `Apps on the maintenance page go home at their next status check: within ${POLL_MAX_MS / 60_000} min ` +
+    '(the first check comes within 5 s, then they back off), or at once when the user taps 重试.',
+]
 
 /** A failure the operator can act on: printed without a stack trace. */
 class CliError extends Error {}
@@ -74,15 +94,20 @@ export async function runIncidentCli(
     )
     if (res.status !== 201)
       throw new CliError(`Could not open the incident: ${errorText(res.body)}`)
-    const { incident } = res.body as { incident: { id: string; startedAt: string } }
-    print(`Incident ${incident.id} opened at ${incident.startedAt}. Apps show maintenance now.`)
+    const { incident } = res.body as {
+      incident: { id: string; startedAt: string; expectedEndAt?: string }
+    }
+    print(`Incident ${incident.id} opened at ${incident.startedAt}.`)
+    for (const line of INCIDENT_TIMING) print(`  - ${line}`)
+    if (incident.expectedEndAt) print(`  - Users see the expected end: ${incident.expectedEndAt}.`)
     return
   }
 
   const res = await api('POST', ADMIN_ROUTES.endIncident, undefined, token)
   if (res.status !== 200) throw new CliError(`Could not end the incident: ${errorText(res.body)}`)
   const { incident } = res.body as { incident: { id: string; endedAt: string } }
-  print(`Incident ${incident.id} ended at ${incident.endedAt}. Apps return to normal.`)
+  print(`Incident ${incident.id} ended at ${incident.endedAt}.`)
+  for (const line of END_TIMING) print(`  - ${line}`)
 }
 
 function devPassword(settings: Settings): string {
@@ -141,9 +166,12 @@ function apiFor(settings: Settings): Api {
       req.on('error', (error: NodeJS.ErrnoException) => {
         reject(
           new CliError(
-            error.code === 'ECONNREFUSED'
+            (error.code === 'ECONNREFUSED'
               ? `No server answers on https://${host}:${settings.port}. Start it with npm run server (or npm start).`
-              : `Could not reach https://${host}:${settings.port}: ${error.message}`,
+              : `Could not reach https://${host}:${settings.port}: ${error.message}`) +
+              `\nThis command tries PORT=${settings.port} and HOST=${settings.host} (from the environment,` +
+              ' else the defaults): run it with the PORT and HOST the server uses, e.g.' +
+              ' PORT=8444 npm run incident -- status',
           ),
         )
       })

@@ -111,13 +111,15 @@ describe('the kill switch', () => {
       token,
     )
     expect(opened.status).toBe(201)
-    const { incident } = opened.body as { incident: { id: string } }
+    const { incident } = opened.body as { incident: { id: string; startedAt: string } }
     const status = await server.request('/v1/status')
     expect(status.body).toMatchObject({
       maintenance: true,
       message: '系统升级中，预计 30 分钟',
       incidentId: incident.id,
       retryAfterSeconds: 60,
+      // The operator's retry-after is their estimate: the app shows "预计 … 恢复".
+      expectedEndAt: new Date(Date.parse(incident.startedAt) + 60_000).toISOString(),
     })
     expect((await server.request('/v1/cities')).headers['x-maintenance']).toBe('1')
 
@@ -162,6 +164,18 @@ describe('the kill switch', () => {
     const res = await post('/v1/admin/incidents', body, await login())
     expect(res.status).toBe(400)
     expect(code(res.body)).toBe('ERR_VALIDATION')
+  })
+
+  test('an incident opened without a retry-after has no expected end; apps poll again after 300 s', async () => {
+    const token = await login()
+    expect((await post('/v1/admin/incidents', { message: '维护' }, token)).status).toBe(201)
+    try {
+      const status = (await server.request('/v1/status')).body as Record<string, unknown>
+      expect(status).toMatchObject({ maintenance: true, retryAfterSeconds: 300 })
+      expect(status).not.toHaveProperty('expectedEndAt')
+    } finally {
+      await post('/v1/admin/incidents/end', {}, token)
+    }
   })
 
   test('error groups and the audit log are readable by an admin', async () => {
@@ -230,7 +244,15 @@ describe('npm run incident', () => {
   test('start, status, end against the running server', async () => {
     const lines: string[] = []
     await runIncidentCli(['start', '--message', '紧急维护'], env(), (line) => lines.push(line))
-    expect(lines[0]).toMatch(/^Incident inc-[0-9a-f-]+ opened at /)
+    expect(lines[0]).toMatch(/^Incident inc-[0-9a-f-]+ opened at \S+\.$/)
+    // It says what happens when, not "now": requests at once, open apps within the watch.
+    expect(lines.slice(1, 4)).toEqual([
+      '  - Every API request from now on is refused with the maintenance answer.',
+      '  - Apps launched or brought back to the foreground open the maintenance page at their first status check.',
+      '  - Apps already open switch at their next request or status check: within 30 s.',
+    ])
+    expect(lines.join('\n')).not.toMatch(/\bnow\.$/m)
+    lines.splice(1, 3)
     await within(2000, async () => {
       expect((await server.request('/v1/status')).body).toMatchObject({
         maintenance: true,
@@ -241,6 +263,8 @@ describe('npm run incident', () => {
     expect(lines[1]).toMatch(/^Maintenance ON since .*: 紧急维护$/)
     await runIncidentCli(['end'], env(), (line) => lines.push(line))
     expect(lines[2]).toMatch(/ended at/)
+    expect(lines[4]).toMatch(/go home at their next status check: within 5 min .*重试/)
+    lines.splice(3, 2)
     await runIncidentCli(['status'], env(), (line) => lines.push(line))
     expect(lines[3]).toBe('Maintenance off: no open incident.')
   })
@@ -260,10 +284,27 @@ describe('npm run incident', () => {
     ).rejects.toThrow('ERR_ADMIN_LOGIN_FAILED')
   })
 
-  test('no server running -> says how to start it', async () => {
-    await expect(
-      runIncidentCli(['status'], { ...env(), PORT: '1' }, () => undefined),
-    ).rejects.toThrow('Start it with npm run server')
+  test('no server running -> says which address it tried, how to start it and how to point elsewhere', async () => {
+    const failure = runIncidentCli(['status'], { ...env(), PORT: '1' }, () => undefined)
+    await expect(failure).rejects.toThrow('No server answers on https://127.0.0.1:1.')
+    await expect(failure).rejects.toThrow('Start it with npm run server')
+    await expect(failure).rejects.toThrow(
+      'This command tries PORT=1 and HOST=127.0.0.1 (from the environment, else the defaults)',
+    )
+    await expect(failure).rejects.toThrow('PORT=8444 npm run incident -- status')
+  })
+
+  test('--retry-after is the expected end the operator is shown, as users are', async () => {
+    const lines: string[] = []
+    await runIncidentCli(['start', '--message', '升级', '--retry-after', '600'], env(), (line) =>
+      lines.push(line),
+    )
+    try {
+      const status = (await server.request('/v1/status')).body as { expectedEndAt: string }
+      expect(lines).toContain(`  - Users see the expected end: ${status.expectedEndAt}.`)
+    } finally {
+      await runIncidentCli(['end'], env(), () => undefined)
+    }
   })
 
   test('the npm script runs it as a command', async () => {
