@@ -123,6 +123,9 @@ const MIGRATIONS: string[] = [
   `CREATE INDEX error_reports_by_fingerprint ON error_reports(fingerprint);`,
   // When the operator expects an incident to end (`--retry-after`); NULL when they did not say.
   `ALTER TABLE incidents ADD COLUMN expected_end_at TEXT;`,
+  // A consent decision keeps the time the user made it (decided_at, from the device) and the
+  // time it reached the server; rows from before this were recorded on arrival (NULL: the same).
+  `ALTER TABLE consents ADD COLUMN recorded_at TEXT;`,
 ]
 
 function migrate(db: Db): void {

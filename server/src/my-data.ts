@@ -29,13 +29,24 @@ export class MyData {
    * (DELETE /v1/me). Both happen in one transaction.
    */
   recordConsent(userId: string, request: ConsentRequest): ConsentRecord {
-    const record = { ...request, decidedAt: this.now().toISOString() }
+    const now = this.now()
+    // The user's decision keeps the time they made it (the privacy center shows the same); a
+    // device clock ahead of ours cannot place it after its arrival.
+    const stated = Date.parse(request.decidedAt ?? '')
+    const decidedAt = new Date(Math.min(Number.isNaN(stated) ? Infinity : stated, now.getTime()))
+    const record: ConsentRecord = {
+      policyVersion: request.policyVersion,
+      decision: request.decision,
+      decidedAt: decidedAt.toISOString(),
+      recordedAt: now.toISOString(),
+    }
     this.db.transaction(() => {
       this.db
         .prepare(
-          'INSERT INTO consents (user_id, policy_version, decision, decided_at) VALUES (?, ?, ?, ?)',
+          `INSERT INTO consents (user_id, policy_version, decision, decided_at, recorded_at)
+           VALUES (?, ?, ?, ?, ?)`,
         )
-        .run(userId, record.policyVersion, record.decision, record.decidedAt)
+        .run(userId, record.policyVersion, record.decision, record.decidedAt, record.recordedAt)
       if (record.decision === 'withdrawn') {
         this.db.prepare('DELETE FROM error_reports WHERE user_id = ?').run(userId)
       }
@@ -55,7 +66,8 @@ export class MyData {
     if (!user) throw new ApiError(401, 'ERR_SESSION_INVALID', 'Unknown or ended session.')
     const consents = db
       .prepare(
-        `SELECT policy_version AS policyVersion, decision, decided_at AS decidedAt
+        `SELECT policy_version AS policyVersion, decision, decided_at AS decidedAt,
+                COALESCE(recorded_at, decided_at) AS recordedAt
            FROM consents WHERE user_id = ? ORDER BY id`,
       )
       .all(userId) as ConsentRecord[]

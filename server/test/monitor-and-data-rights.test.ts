@@ -2,6 +2,7 @@ import {
   MAX_REPORT_COUNT,
   REPORT_TEXT_LIMITS,
   type ErrorReport,
+  type MyDataExport,
   type SessionResponse,
 } from '../../src/services/api-contract'
 import { getRow } from '../src/database'
@@ -561,6 +562,7 @@ describe('data rights', () => {
       policyVersion: '2026-11',
       decision: 'agreed',
       decidedAt: clock.now().toISOString(),
+      recordedAt: clock.now().toISOString(),
     })
     await server.signed(user, '/v1/me/consent', {
       method: 'POST',
@@ -611,8 +613,40 @@ describe('data rights', () => {
     expect(withUserId.sort()).toEqual(['consents', 'error_reports', 'sessions'])
   })
 
+  test('a decision keeps the time the user made it (the device shows the same); a clock ahead of the server cannot place it later than its arrival', async () => {
+    const user = await server.signIn('code-decided-at')
+    const now = clock.now().getTime()
+    const post = (decidedAt?: string) =>
+      server.signed(user, '/v1/me/consent', {
+        method: 'POST',
+        body: JSON.stringify({ policyVersion: '2026-11', decision: 'agreed', decidedAt }),
+      })
+    const before = new Date(now - 3 * 60_000).toISOString() // agreed, signed in 3 minutes later
+    expect((await post(before)).body).toEqual({
+      policyVersion: '2026-11',
+      decision: 'agreed',
+      decidedAt: before,
+      recordedAt: new Date(now).toISOString(),
+    })
+    const ahead = (await post(new Date(now + 3_600_000).toISOString())).body as {
+      decidedAt: string
+    }
+    expect(ahead.decidedAt).toBe(new Date(now).toISOString())
+    const exported = (await server.signed(user, '/v1/me/data')).body as MyDataExport
+    expect(exported.consents.map((c) => c.decidedAt)).toEqual([before, new Date(now).toISOString()])
+    expect(exported.consents.map((c) => c.recordedAt)).toEqual([
+      new Date(now).toISOString(),
+      new Date(now).toISOString(),
+    ])
+  })
+
   test.each([
     ['unknown decision', { policyVersion: '2026-11', decision: 'maybe' }],
+    [
+      'a decision time that is not a time',
+      { policyVersion: '1', decision: 'agreed', decidedAt: 'x' },
+    ],
+    ['a decision time as a number', { policyVersion: '1', decision: 'agreed', decidedAt: 1 }],
     ['no version', { decision: 'agreed' }],
     ['version with a script', { policyVersion: '<script>', decision: 'agreed' }],
     ['version too long', { policyVersion: '1'.repeat(21), decision: 'agreed' }],

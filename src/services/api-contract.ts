@@ -204,11 +204,19 @@ export type ErrorReportTextField =
 export interface ConsentRequest {
   policyVersion: string
   decision: 'agreed' | 'withdrawn'
+  /**
+   * ISO 8601: when the user decided, by the device's clock (the time the privacy center shows).
+   * A decision is often made before the user signs in, and sent then. Without it, or later than
+   * the server's clock, the server takes its own time.
+   */
+  decidedAt?: string
 }
 
 export interface ConsentRecord extends ConsentRequest {
-  /** Server time of the decision. */
+  /** When the user decided: the device's time as sent, never later than `recordedAt`. */
   decidedAt: string
+  /** Server time the decision reached the server. */
+  recordedAt: string
 }
 
 /** `GET /v1/me/data`: everything the server holds about the signed-in user. */

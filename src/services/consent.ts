@@ -1,4 +1,5 @@
 import type { SecureStore } from '../security/secure-storage/secure-store'
+import type { ConsentRequest } from './api-contract'
 
 /**
  * CONSENT: the app's own consent record and the one place the rest of the app asks what the user
@@ -155,11 +156,13 @@ export class ConsentService {
    * The decision the server should record (`POST /v1/me/consent`) and has not confirmed yet, or
    * undefined. A decline is never sent: nobody is signed in then.
    */
-  unsent(): { policyVersion: string; decision: 'agreed' | 'withdrawn' } | undefined {
+  unsent(): ConsentRequest | undefined {
     const state = this.current
     if (state?.status !== 'agreed' && state?.status !== 'withdrawn') return undefined
     if (state.sent) return undefined
-    return { policyVersion: state.version, decision: state.status }
+    // The time the user decided, which the privacy center shows: the server keeps the same.
+    const decidedAt = new Date(state.decidedAt).toISOString()
+    return { policyVersion: state.version, decision: state.status, decidedAt }
   }
 
   /** The server recorded the current decision (made at `decidedAt`). */

@@ -183,20 +183,30 @@ test('a decision made while the record is being read wins over the record', asyn
   expect((await loading).status).toBe('declined')
 })
 
-test('the server is sent agreement and withdrawal once each, never a decline', async () => {
-  const { consent } = setup()
+test('the server is sent agreement and withdrawal once each, never a decline, with the time the user decided', async () => {
+  const { consent, clock } = setup()
   await consent.load()
   await consent.decline()
   expect(consent.unsent()).toBeUndefined()
   await consent.agree({ analytics: false })
-  expect(consent.unsent()).toEqual({ policyVersion: VERSION, decision: 'agreed' })
+  const agreedAt = new Date(clock.now).toISOString()
+  clock.now += 120_000 // signed in two minutes later: the decision keeps its own time
+  expect(consent.unsent()).toEqual({
+    policyVersion: VERSION,
+    decision: 'agreed',
+    decidedAt: agreedAt,
+  })
   const state = consent.state() as Extract<ConsentState, { decidedAt: number }>
   await consent.markSent(state.decidedAt)
   expect(consent.unsent()).toBeUndefined()
   await consent.setChoices({ analytics: true }) // a device-only choice: nothing new to send
   expect(consent.unsent()).toBeUndefined()
   await consent.withdraw()
-  expect(consent.unsent()).toEqual({ policyVersion: VERSION, decision: 'withdrawn' })
+  expect(consent.unsent()).toEqual({
+    policyVersion: VERSION,
+    decision: 'withdrawn',
+    decidedAt: new Date(clock.now).toISOString(),
+  })
 })
 
 // Bad input: what a stored record may hold. Anything else is not a record (ask again).
@@ -259,5 +269,5 @@ test('after the server erased the user, the decision is sent again at the next s
   await consent.markSent(state.decidedAt)
   expect(consent.unsent()).toBeUndefined()
   await consent.markUnsent()
-  expect(consent.unsent()).toEqual({ policyVersion: VERSION, decision: 'agreed' })
+  expect(consent.unsent()).toMatchObject({ policyVersion: VERSION, decision: 'agreed' })
 })

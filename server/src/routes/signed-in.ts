@@ -118,6 +118,12 @@ export const signedInRoutes: FastifyPluginAsync<{ context: ServerContext }> = as
               description: 'may contain only letters, digits, . and -',
             },
             decision: { enum: ['agreed', 'withdrawn'] },
+            decidedAt: {
+              type: 'string',
+              format: 'date-time',
+              maxLength: 40,
+              description: 'must be an ISO 8601 date and time, e.g. 2026-12-08T11:13:00.000Z',
+            },
           },
         },
       },
