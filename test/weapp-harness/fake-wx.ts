@@ -350,6 +350,12 @@ export interface FakeWxControl {
   waitingForUser: number
   /** Installed by the mini program harness. */
   router?: FakeRouter
+  /**
+   * `wx.request` calls on the wire (sent, not answered yet). The harness runs the app's sped-up
+   * clock at real speed while any is, through `onNetwork` (installed by the harness).
+   */
+  requestsOnTheWire: number
+  onNetwork?: (onTheWire: number) => void
 }
 
 export interface FakeWx {
@@ -453,6 +459,7 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
     missing: new Set(),
     inFlight: 0,
     waitingForUser: 0,
+    requestsOnTheWire: 0,
   }
 
   /** A queued one-off failure for `api`, if any. */
@@ -979,7 +986,13 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
       const request = wireRequest(o, requestDomains)
       control.requests.push(request)
       if (!requestHandler) throw new WxFailure('request:fail no request handler set in the fake wx')
-      const response = await requestHandler(request)
+      control.onNetwork?.(++control.requestsOnTheWire)
+      let response: FakeResponse
+      try {
+        response = await requestHandler(request)
+      } finally {
+        control.onNetwork?.(--control.requestsOnTheWire)
+      }
       if ('fail' in response) throw new WxFailure(`request:fail ${response.fail}`)
       return {
         statusCode: response.statusCode,

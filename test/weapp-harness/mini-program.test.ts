@@ -273,6 +273,50 @@ test('waitUntil and waitForRoute wait for what the app does on its own, and fail
   await p.waitForRoute('pages/one/index')
 })
 
+describe("the app's sped-up clock", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+  test('timeSpeedup divides the delays of the timers the build sets', async () => {
+    const p = (program = await launchMiniProgram({ distDir: FIXTURE, timeSpeedup: 100 }))
+    p.evaluate(`setTimeout(function () { getApp().fired = true }, 2000)`) // 20 ms
+    await p.waitUntil(
+      () => p.evaluate('getApp().fired') === true,
+      () => 'a 2 s timer at 100x never fired',
+      500,
+    )
+  })
+
+  test('it runs at real speed while a wx.request is on the wire: the network is real, and a 10 s timeout must not shrink to what a loaded machine misses', async () => {
+    const fake = createFakeWx()
+    let answer = () => undefined as void
+    fake.control.onRequest(
+      () => new Promise((resolve) => (answer = () => resolve({ statusCode: 200, data: {} }))),
+    )
+    const p = (program = await launchMiniProgram({
+      distDir: FIXTURE,
+      fakeWx: fake,
+      timeSpeedup: 100,
+    }))
+    // The app's request timeout: 5 s, which is 50 ms at 100x.
+    p.evaluate(`setTimeout(function () { getApp().timedOut = true }, 5000)`)
+    p.evaluate(
+      `wx.request({ url: 'https://127.0.0.1:8443/slow', success: function () { getApp().answered = true } })`,
+    )
+    await sleep(250)
+    expect(fake.control.requestsOnTheWire).toBe(1)
+    expect(p.evaluate('getApp().timedOut')).toBeUndefined()
+    answer()
+    // Back to 100x once the answer is in: the rest of the 5 s passes in about 50 ms.
+    await p.waitUntil(
+      () => p.evaluate('getApp().timedOut') === true,
+      () => 'the timer never fired after the answer',
+      2000,
+    )
+    expect(p.evaluate('getApp().answered')).toBe(true)
+    expect(fake.control.requestsOnTheWire).toBe(0)
+  })
+})
+
 describe('closing: nothing of a closed mini program keeps running (a timer left behind keeps jest from exiting)', () => {
   test('close() cancels the timers the build set', async () => {
     const p = await launch()

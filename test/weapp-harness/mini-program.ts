@@ -44,6 +44,8 @@ export interface LaunchOptions {
   /**
    * The app's clock runs this many times faster (its setTimeout/setInterval delays are divided by
    * it), so a journey can reach a 20 s timeout in 20 ms without fake timers. Default 1.
+   * While a `wx.request` is on the wire the clock runs at real speed: the network is real, and
+   * the app's 10 s request timeout must not become 50 ms that a loaded machine misses.
    */
   timeSpeedup?: number
 }
@@ -113,7 +115,7 @@ export class MiniProgram {
   private readonly modules = new Map<string, { exports: unknown }>()
   private readonly pageConfigs = new Map<string, PageConfig>()
   private readonly stack: PageHandle[] = []
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  private readonly clock: AppClock
   private readonly templates: CompiledTemplates
   private app: Record<string, unknown> | undefined
   private loadingRoute: string | undefined
@@ -128,7 +130,7 @@ export class MiniProgram {
   constructor(
     readonly distDir: string,
     fake: FakeWx,
-    private readonly timeSpeedup = 1,
+    timeSpeedup = 1,
   ) {
     const appJsonPath = join(distDir, 'app.json')
     if (!existsSync(appJsonPath)) {
@@ -138,6 +140,8 @@ export class MiniProgram {
     this.wx = fake.wx
     this.control = fake.control
     this.control.requiredPrivateInfos = checkedPrivateInfos(this.appJson)
+    this.clock = new AppClock(timeSpeedup, (error) => this.errors.push(error))
+    this.control.onNetwork = (onTheWire) => this.clock.setSpeedup(onTheWire > 0 ? 1 : timeSpeedup)
     this.control.router = {
       navigateTo: (url) => this.open(url, 'navigateTo'),
       redirectTo: (url) => this.open(url, 'redirectTo'),
@@ -225,8 +229,7 @@ export class MiniProgram {
     openPrograms.delete(this)
     while (this.stack.length) this.stack.pop()?.lifecycle('onUnload')
     this.closed = true
-    for (const timer of this.timers) clearTimeout(timer)
-    this.timers.clear()
+    this.clock.clearAll()
   }
 
   boot(path: string | undefined, query: Record<string, string>): void {
@@ -483,29 +486,14 @@ export class MiniProgram {
   }
 
   private globals(): Record<string, unknown> {
-    const record = (error: unknown) => this.errors.push(error)
     const trackTimer = (handler: () => void, ms?: number, repeat = false) => {
       if (this.closed) {
         this.timersRefusedAfterClose++
-        return undefined as unknown as ReturnType<typeof setTimeout>
+        return 0
       }
-      const wrapped = () => {
-        if (!repeat) this.timers.delete(timer)
-        try {
-          handler()
-        } catch (error) {
-          record(error)
-        }
-      }
-      const delay = (ms ?? 0) / this.timeSpeedup
-      const timer = repeat ? setInterval(wrapped, delay) : setTimeout(wrapped, delay)
-      this.timers.add(timer)
-      return timer
+      return this.clock.add(handler, ms ?? 0, repeat)
     }
-    const clear = (timer: ReturnType<typeof setTimeout>) => {
-      this.timers.delete(timer)
-      clearTimeout(timer)
-    }
+    const clear = (id: number) => this.clock.clear(id)
     const consoleErrors = this.consoleErrors
     return {
       wx: this.wx,
@@ -767,6 +755,79 @@ function compileTemplates(distDir: string): CompiledTemplates {
     generator: (path) => gwx(path),
     adopt: (data) => parse(JSON.stringify(data ?? {})),
     warnings,
+  }
+}
+
+/**
+ * The app's timers on a clock that runs `speedup` times faster than the real one, and can change
+ * speed while timers are pending (each is re-armed for what is left of its delay). Handles are
+ * numbers, as on WeChat; an error a timer throws is recorded, not thrown.
+ */
+class AppClock {
+  private readonly timers = new Map<
+    number,
+    { run: () => void; due: number; every?: number; real?: ReturnType<typeof setTimeout> }
+  >()
+  private lastId = 0
+  /** The app's time is `appAt + (Date.now() - realAt) * speedup`. */
+  private appAt = 0
+  private realAt = Date.now()
+
+  constructor(
+    private speedup: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  private now(): number {
+    return this.appAt + (Date.now() - this.realAt) * this.speedup
+  }
+
+  add(run: () => void, ms: number, repeat: boolean): number {
+    const delay = Math.max(0, Number(ms) || 0)
+    const id = ++this.lastId
+    this.timers.set(id, { run, due: this.now() + delay, every: repeat ? delay : undefined })
+    this.arm(id)
+    return id
+  }
+
+  clear(id: number): void {
+    clearTimeout(this.timers.get(id)?.real)
+    this.timers.delete(id)
+  }
+
+  clearAll(): void {
+    for (const id of [...this.timers.keys()]) this.clear(id)
+  }
+
+  setSpeedup(speedup: number): void {
+    if (speedup === this.speedup) return
+    this.appAt = this.now()
+    this.realAt = Date.now()
+    this.speedup = speedup
+    for (const id of this.timers.keys()) this.arm(id)
+  }
+
+  private arm(id: number): void {
+    const timer = this.timers.get(id)
+    if (!timer) return
+    clearTimeout(timer.real)
+    const wait = Math.max(0, (timer.due - this.now()) / this.speedup)
+    timer.real = setTimeout(() => this.fire(id), wait)
+  }
+
+  private fire(id: number): void {
+    const timer = this.timers.get(id)
+    if (!timer) return
+    if (timer.every === undefined) this.timers.delete(id)
+    else {
+      timer.due += Math.max(timer.every, 1)
+      this.arm(id)
+    }
+    try {
+      timer.run()
+    } catch (error) {
+      this.onError(error)
+    }
   }
 }
 
