@@ -8,14 +8,18 @@ import { API_ORIGIN } from './settings'
 
 const MAINTENANCE_PAGE = 'pages/maintenance/index'
 
-/** Opens home or the maintenance page, unless it is already showing. */
+/** Where a reLaunch still under way is going: a second signal meanwhile is the same trip. */
+let going: 'maintenance' | 'home' | undefined
+
+/** Opens home or the maintenance page, unless it is already showing or on its way. */
 function show(to: 'maintenance' | 'home'): void {
   // On H5 the route starts with '/', on weapp it does not.
   const here = Taro.getCurrentPages().pop()?.route ?? ''
-  if ((to === 'maintenance') === here.endsWith(MAINTENANCE_PAGE)) return
-  Taro.reLaunch({ url: to === 'home' ? '/pages/home/index' : `/${MAINTENANCE_PAGE}` }).catch(
-    () => undefined, // WeChat shows its own error; the next poll tries again.
-  )
+  if ((to === 'maintenance') === here.endsWith(MAINTENANCE_PAGE) || going === to) return
+  going = to
+  Taro.reLaunch({ url: to === 'home' ? '/pages/home/index' : `/${MAINTENANCE_PAGE}` })
+    .catch(() => undefined) // WeChat shows its own error; the next poll tries again.
+    .finally(() => (going = undefined))
 }
 
 /**

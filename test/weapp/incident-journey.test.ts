@@ -8,6 +8,7 @@ import {
   type RequestHandler,
 } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
+import { findById } from '../weapp-harness/render-tree'
 import { connectToServer } from './connect-to-server'
 import { agreeOnFirstLaunch } from './first-launch'
 
@@ -20,7 +21,8 @@ const HOME = 'pages/home/index'
 let server: TestServer
 let app: MiniProgram | undefined
 beforeAll(async () => {
-  server = await startTestServer()
+  // Each journey signs the operator in once or twice: more than the login limit's 10 a minute.
+  server = await startTestServer({ env: { ADMIN_LOGINS_PER_MINUTE: '1000' } })
 })
 afterAll(async () => server?.close())
 afterEach(async () => {
@@ -93,6 +95,20 @@ test('an incident open at launch: the maintenance page with its message and star
   await incident('end')
   await program.waitForRoute(HOME)
   await program.currentPage.waitForText('未来 5 天')
+  expectHealthy(program)
+})
+
+test("the operator's --retry-after shows as the expected end; a message that is the page's title is not repeated as its heading", async () => {
+  await incident('start', '--message', '系统维护中', '--retry-after', '1800')
+  const { expectedEndAt } = (await server.request('/v1/status')).body as { expectedEndAt: string }
+  const program = await launch(connectToServer(createFakeWx(), server).fake)
+  await program.waitForRoute(MAINTENANCE)
+  const page = program.currentPage
+  await page.waitForText(`预计 ${dateTimeLabel(Date.parse(expectedEndAt))} 恢复`)
+  // The navigation bar already says 系统维护中 (index.config.ts): the card does not say it again.
+  expect(findById(page.render(), 'maintenance-message')).toBeUndefined()
+  expect(page.text()).not.toContain('系统维护中')
+  expect(page.text()).toContain('开始于')
   expectHealthy(program)
 })
 
