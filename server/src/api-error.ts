@@ -7,6 +7,8 @@ export type ApiErrorCode =
   | 'ERR_VALIDATION'
   /** No such route. */
   | 'ERR_NOT_FOUND'
+  /** The path exists but not with this method (405); the `Allow` header lists the ones it takes. */
+  | 'ERR_METHOD_NOT_ALLOWED'
   /** No city with that id. */
   | 'ERR_CITY_NOT_FOUND'
   /** Coordinates with more than two decimals: the server refuses more precision than it needs. */

@@ -14,6 +14,7 @@ import {
   writeRawError,
 } from './edge'
 import { fetchHttpClient, type HttpClient } from './http-client'
+import { answerWrongMethods } from './method-not-allowed'
 import { Incidents } from './incidents'
 import { Monitor } from './monitor'
 import { MyData } from './my-data'
@@ -247,9 +248,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.status(404).send(body)
   })
 
+  // A known path asked with a method it does not accept: 405 with Allow, not 404.
+  const answerWrongMethodsOfRoutesAbove = answerWrongMethods(app)
   await app.register(publicRoutes, { context })
   await app.register(signedInRoutes, { context })
   await app.register(adminRoutes, { context })
+  answerWrongMethodsOfRoutesAbove()
   return app
 }
 

@@ -39,7 +39,11 @@ const HELMET_HEADERS = [
 ]
 
 beforeAll(async () => {
-  server = await startTestServer({ clock, env: { ADMIN_LOGINS_PER_MINUTE: '1000' } })
+  server = await startTestServer({
+    clock,
+    // Hundreds of requests from one address: the per-address limit is tested on its own.
+    env: { ADMIN_LOGINS_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '100000' },
+  })
   session = await server.signIn('code-edge')
   const password = readFileSync(join(server.settings.dataDir, 'dev-admin-password'), 'utf8').trim()
   const login = await server.request('/v1/admin/login', {
@@ -333,4 +337,90 @@ describe('validation messages say which field and what is allowed', () => {
     // Nothing of the validator's own vocabulary.
     expect(message(res.body)).not.toMatch(/oneOf|anyOf|schema|must NOT|must match|pattern|\^|\$/)
   })
+})
+
+/** Every API path and the methods it accepts, as server/README.md lists them (HEAD with GET). */
+const ACCEPTED_METHODS: Array<[string, string[]]> = [
+  ['/v1/status', ['GET', 'HEAD']],
+  ['/v1/cities', ['GET', 'HEAD']],
+  ['/v1/weather', ['GET', 'HEAD']],
+  ['/v1/session', ['DELETE', 'POST']],
+  ['/v1/monitor/errors', ['POST']],
+  ['/v1/me/consent', ['POST']],
+  ['/v1/me/data', ['GET', 'HEAD']],
+  ['/v1/me', ['DELETE']],
+  ['/v1/admin/login', ['POST']],
+  ['/v1/admin/incidents', ['GET', 'HEAD', 'POST']],
+  ['/v1/admin/incidents/end', ['POST']],
+  ['/v1/admin/error-groups', ['GET', 'HEAD']],
+  ['/v1/admin/audit', ['GET', 'HEAD']],
+]
+/** The methods that reach Fastify's router (Node 20's parser refuses others, QUERY included: 400). */
+const ROUTED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE']
+
+describe('a method the path does not accept: 405 with Allow', () => {
+  const WRONG = ACCEPTED_METHODS.flatMap(([path, accepted]) =>
+    ROUTED_METHODS.filter((method) => !accepted.includes(method)).map(
+      (method) => [method, path, accepted.join(', ')] as const,
+    ),
+  )
+
+  test.each(WRONG)(
+    '%s %s -> 405 ERR_METHOD_NOT_ALLOWED, allow: %s',
+    async (method, path, allow) => {
+      const res = await server.request(path, { method })
+      expect([res.status, res.headers.allow]).toEqual([405, allow])
+      if (method !== 'HEAD') {
+        expect(code(res.body)).toBe('ERR_METHOD_NOT_ALLOWED')
+        expect(message(res.body)).toContain(allow)
+      }
+      expectSecurityHeaders(res.headers)
+      expect(res.headers['cache-control']).toBe('no-store')
+    },
+  )
+
+  test.each(ACCEPTED_METHODS)(
+    '%s: the methods it accepts reach the route (neither 404 nor 405)',
+    async (path, accepted) => {
+      for (const method of accepted) {
+        const res = await server.request(path, { method })
+        expect([method, res.status]).not.toEqual([method, 404])
+        expect([method, res.status]).not.toEqual([method, 405])
+      }
+    },
+  )
+
+  test.each([
+    ['a JSON body', { 'content-type': 'application/json' }, '{"code":"abc"}'],
+    ['a body that is not JSON', { 'content-type': 'text/plain' }, 'hello'],
+    ['JSON that does not parse', { 'content-type': 'application/json' }, '{"code":'],
+    ['a __proto__ key', { 'content-type': 'application/json' }, '{"__proto__":{}}'],
+  ])('the method is judged before the body: PUT /v1/status with %s -> 405', async (_n, h, b) => {
+    const res = await server.request('/v1/status', { method: 'PUT', headers: h, body: b })
+    expect([res.status, code(res.body), res.headers.allow]).toEqual([
+      405,
+      'ERR_METHOD_NOT_ALLOWED',
+      'GET, HEAD',
+    ])
+  })
+
+  test('a percent-encoded path is the same path: POST /%761/status -> 405', async () => {
+    const res = await server.request('/%761/st%61tus', { method: 'POST' })
+    expect([res.status, code(res.body), res.headers.allow]).toEqual([
+      405,
+      'ERR_METHOD_NOT_ALLOWED',
+      'GET, HEAD',
+    ])
+  })
+
+  test.each(ROUTED_METHODS.filter((method) => method !== 'HEAD'))(
+    'a path nobody serves is still 404 ERR_NOT_FOUND for %s',
+    async (method) => {
+      for (const path of ['/v1/nope', '/v1/status/extra', '/v2/status', '/nope']) {
+        const res = await server.request(path, { method })
+        expect([path, res.status, code(res.body)]).toEqual([path, 404, 'ERR_NOT_FOUND'])
+        expect(res.headers.allow).toBeUndefined()
+      }
+    },
+  )
 })
