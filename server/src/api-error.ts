@@ -17,6 +17,11 @@ export type ApiErrorCode =
   | 'ERR_BODY_TOO_LARGE'
   /** The body says it is JSON (`content-type: application/json`) but does not parse. */
   | 'ERR_BAD_BODY'
+  /**
+   * Valid JSON holding a key that could change an object's prototype (`__proto__` anywhere, or
+   * `constructor` holding `prototype`): refused wherever it sits.
+   */
+  | 'ERR_FORBIDDEN_KEY'
   /** A body that is not declared as JSON (text/plain, a form, no content-type...): send JSON. */
   | 'ERR_UNSUPPORTED_MEDIA_TYPE'
   /** The URL is longer than the server reads (414): send less in the query. */

@@ -9,6 +9,8 @@ import type { Db } from './database'
 import {
   checkRequestSize,
   declaresNoBody,
+  forbiddenKeyError,
+  forbiddenKeyIn,
   PARSER_MAX_HEAD_BYTES,
   rawErrorFor,
   writeRawError,
@@ -158,14 +160,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // JSON bodies are kept as received as well as parsed: a signature covers the exact bytes.
   app.decorateRequest('session', null)
   app.decorateRequest('rawBody', undefined)
-  const parseJson = app.getDefaultJsonParser('error', 'error')
+  // Keys that could change a prototype (`__proto__`, `constructor.prototype`) are looked for
+  // after parsing, not by the parser: valid JSON that holds one gets its own answer,
+  // ERR_FORBIDDEN_KEY, instead of "not valid JSON" (edge.ts).
+  const parseJson = app.getDefaultJsonParser('ignore', 'ignore')
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     // An empty body (e.g. chunked with no data) is no body: the route's schema, if it needs
     // one, answers ERR_VALIDATION, and a route that takes none runs.
     if ((body as Buffer).length === 0) return done(null, undefined)
     request.rawBody = body as Buffer
-    parseJson(request, (body as Buffer).toString('utf8'), done)
+    parseJson(request, (body as Buffer).toString('utf8'), (error, parsed) => {
+      if (error) return done(error)
+      const forbidden = forbiddenKeyIn(parsed)
+      if (forbidden) return done(forbiddenKeyError(forbidden))
+      done(null, parsed)
+    })
   })
   // wx.request adds `content-type: application/json` to every request whose header sets none,
   // GET and DELETE without a body included (the documented default of its `header` option). A

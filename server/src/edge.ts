@@ -56,6 +56,57 @@ export function declaresNoBody(headers: IncomingHttpHeaders): boolean {
   return headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
 }
 
+/** A key that could change an object's prototype, as `forbiddenKeyIn` names it. */
+export type ForbiddenKey = '__proto__' | 'constructor.prototype'
+
+/**
+ * The first key in a parsed JSON body that could change an object's prototype: `__proto__`
+ * anywhere, or `constructor` holding an object with a `prototype` key (the two forms
+ * secure-json-parse refuses). `undefined` when the body has neither.
+ *
+ * `JSON.parse` itself is safe: it makes `__proto__` an ordinary own key. The danger is code that
+ * later copies the body into another object key by key (a merge, `Object.assign` of a nested
+ * part): that assignment sets the prototype, and every object of the kind changes. Such keys are
+ * never data this API needs, so the body is refused instead of cleaned.
+ *
+ * The walk keeps its own stack: a 64 KB body can nest thousands of levels deep.
+ */
+export function forbiddenKeyIn(body: unknown): ForbiddenKey | undefined {
+  const pending: unknown[] = [body]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    if (typeof value !== 'object' || value === null) continue
+    if (Array.isArray(value)) {
+      pending.push(...value)
+      continue
+    }
+    for (const [key, child] of Object.entries(value)) {
+      if (key === '__proto__') return '__proto__'
+      if (
+        key === 'constructor' &&
+        typeof child === 'object' &&
+        child !== null &&
+        Object.prototype.hasOwnProperty.call(child, 'prototype')
+      ) {
+        return 'constructor.prototype'
+      }
+      pending.push(child)
+    }
+  }
+  return undefined
+}
+
+/** 400 ERR_FORBIDDEN_KEY: what was refused and why, without echoing the body. */
+export function forbiddenKeyError(key: ForbiddenKey): ApiError {
+  const what = key === '__proto__' ? 'a "__proto__" key' : 'a "constructor" key holding "prototype"'
+  return new ApiError(
+    400,
+    'ERR_FORBIDDEN_KEY',
+    `The body has ${what}, which is refused: copied into an object, it would change the ` +
+      `prototype of every object of its kind (prototype pollution). Send plain data keys.`,
+  )
+}
+
 /** The answer to a request Node's HTTP parser refused, and why. */
 export function rawErrorFor(parserErrorCode: string | undefined): {
   status: number

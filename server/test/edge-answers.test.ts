@@ -424,3 +424,69 @@ describe('a method the path does not accept: 405 with Allow', () => {
     },
   )
 })
+
+describe('a body with a key that could change a prototype', () => {
+  const FORBIDDEN: Array<[string, string, RegExp]> = [
+    ['__proto__ at the top', '{"__proto__":{"admin":true},"code":"abc"}', /"__proto__"/],
+    ['__proto__ holding a number', '{"__proto__":1}', /"__proto__"/],
+    ['__proto__ nested in an object', '{"a":{"b":{"__proto__":{"x":1}}}}', /"__proto__"/],
+    ['__proto__ in a list item', '{"reports":[{"kind":"error","__proto__":{}}]}', /"__proto__"/],
+    [
+      '__proto__ written with \\u escapes',
+      '{"\\u005f\\u005fproto\\u005f\\u005f":{}}',
+      /"__proto__"/,
+    ],
+    [
+      '__proto__ 5,000 lists deep',
+      `${'['.repeat(5000)}{"__proto__":{}}${']'.repeat(5000)}`,
+      /"__proto__"/,
+    ],
+    ['constructor.prototype at the top', '{"constructor":{"prototype":{"x":1}}}', /"constructor"/],
+    [
+      'constructor.prototype nested in a list',
+      '{"reports":[{"constructor":{"prototype":{}}}]}',
+      /"constructor"/,
+    ],
+  ]
+  const post = (path: string, body: string, signed: boolean) =>
+    signed
+      ? server.signed(session, path, { method: 'POST', body })
+      : server.request(path, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${adminToken}`,
+          },
+          body,
+        })
+  const ROUTES_WITH_BODIES: Array<[string, boolean]> = [
+    ['/v1/session', false],
+    ['/v1/admin/login', false],
+    ['/v1/admin/incidents', false],
+    ['/v1/me/consent', true],
+    ['/v1/monitor/errors', true],
+  ]
+
+  test.each(FORBIDDEN)(
+    '%s -> 400 ERR_FORBIDDEN_KEY on every route that takes a body, saying what and why',
+    async (_name, body, names) => {
+      for (const [path, signed] of ROUTES_WITH_BODIES) {
+        const res = await post(path, body, signed)
+        expect([path, res.status, code(res.body)]).toEqual([path, 400, 'ERR_FORBIDDEN_KEY'])
+        expect(message(res.body)).toMatch(names)
+        expect(message(res.body)).toMatch(/prototype/)
+        expectSecurityHeaders(res.headers)
+      }
+    },
+  )
+
+  test('"constructor" without "prototype" is only an unknown field: ERR_VALIDATION', async () => {
+    const res = await post('/v1/session', '{"code":"abc","constructor":{"name":"x"}}', false)
+    expect([res.status, code(res.body)]).toEqual([400, 'ERR_VALIDATION'])
+  })
+
+  test('"__proto__" as a value, not a key, is only text', async () => {
+    const res = await post('/v1/session', '{"code":"__proto__"}', false)
+    expect(res.status).toBe(201)
+  })
+})
