@@ -24,6 +24,11 @@ export type ApiErrorCode =
   | 'ERR_FORBIDDEN_KEY'
   /** A body that is not declared as JSON (text/plain, a form, no content-type...): send JSON. */
   | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  /**
+   * The URL's path or query is not valid percent-encoding of UTF-8 (`%FF`, `%G1`, a cut
+   * sequence): encode it with encodeURIComponent.
+   */
+  | 'ERR_BAD_URL'
   /** The URL is longer than the server reads (414): send less in the query. */
   | 'ERR_URI_TOO_LONG'
   /** The request's headers are larger than the server reads (431). */

@@ -7,6 +7,7 @@ import { ApiError, type ApiErrorBody } from './api-error'
 import type { ServerContext } from './context'
 import type { Db } from './database'
 import {
+  checkQueryEncoding,
   checkRequestSize,
   declaresNoBody,
   forbiddenKeyError,
@@ -220,12 +221,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ),
   })
 
-  // A URL over 8 KB or headers over 16 KB: 414 or 431, with the security headers set above.
-  // Then browsers from other origins are refused unless settings list them; WeChat sends no
-  // Origin.
+  // A URL over 8 KB or headers over 16 KB: 414 or 431, with the security headers set above; a
+  // query that is not valid percent-encoded UTF-8: 400 ERR_BAD_URL. Then browsers from other
+  // origins are refused unless settings list them; WeChat sends no Origin.
   app.addHook('onRequest', (request, _reply, done) => {
     try {
       checkRequestSize(request)
+      checkQueryEncoding(request.url)
       const origin = request.headers.origin
       if (origin) {
         const own = `https://${request.headers.host ?? ''}`

@@ -44,6 +44,28 @@ export function checkRequestSize(request: FastifyRequest): void {
 }
 
 /**
+ * Throws 400 ERR_BAD_URL when the query (what follows `?`) is not valid percent-encoding of
+ * UTF-8: a `%` without two hex digits after it, or bytes that are not UTF-8 (`%FF`, a cut or
+ * overlong sequence, a surrogate). The query parser keeps such text as it stands, so
+ * `?q=%FF` would search for the three characters "%FF"; it is refused here instead, on every
+ * route, before any schema sees it. The answer does not repeat the query.
+ */
+export function checkQueryEncoding(url: string): void {
+  const start = url.indexOf('?')
+  if (start === -1) return
+  try {
+    decodeURIComponent(url.slice(start + 1))
+  } catch {
+    throw new ApiError(
+      400,
+      'ERR_BAD_URL',
+      'The query is not valid percent-encoding: each % must be followed by two hex digits, ' +
+        'and the bytes they spell must be UTF-8.',
+    )
+  }
+}
+
+/**
  * A request that declares no body: no `transfer-encoding` and no `content-length` above 0.
  *
  * Why this matters: `wx.request` sends `content-type: application/json` on every request whose

@@ -490,3 +490,46 @@ describe('a body with a key that could change a prototype', () => {
     expect(res.status).toBe(201)
   })
 })
+
+describe('a query that is not valid percent-encoded UTF-8: 400 ERR_BAD_URL', () => {
+  const BAD_QUERIES: Array<[string, string]> = [
+    ['a byte that is not UTF-8', 'q=%FF'],
+    ['a lone %', 'q=%'],
+    ['% and one hex digit', 'q=%A'],
+    ['% and no hex digits', 'q=%G1'],
+    ['a cut UTF-8 sequence', 'q=%E4%B8'],
+    ['an overlong encoding of /', 'q=%C0%AF'],
+    ['a UTF-16 surrogate', 'q=%ED%A0%80'],
+    ['the bad byte in a name', '%FF=1'],
+    ['the bad byte after good fields', 'cityId=beijing&limit=1&x=%FF'],
+  ]
+  test.each(BAD_QUERIES)('%s (?%s) on every route', async (_name, query) => {
+    for (const [path, [method]] of ACCEPTED_METHODS) {
+      const res = await server.request(`${path}?${query}`, { method })
+      expect([path, res.status, code(res.body)]).toEqual([path, 400, 'ERR_BAD_URL'])
+      if (method !== 'HEAD') expect(message(res.body)).toMatch(/query/)
+      expect(res.text).not.toContain(query)
+      expectSecurityHeaders(res.headers)
+    }
+  })
+
+  test.each([
+    ['search', '/v1/cities?q=%FF'],
+    ['limit', '/v1/cities?limit=%FF'],
+    ['city', '/v1/weather?cityId=%FF'],
+    ['coordinates', '/v1/weather?lat=%FF&lon=1'],
+  ])('the routes that read a query: %s (%s)', async (_name, path) => {
+    const res = await server.request(path)
+    expect([res.status, code(res.body)]).toEqual([400, 'ERR_BAD_URL'])
+  })
+
+  test('valid encodings still pass: UTF-8 text, an encoded %, + for a space', async () => {
+    for (const path of [
+      '/v1/cities?q=%E5%B9%BF%E4%B8%9C',
+      '/v1/cities?q=100%25',
+      '/v1/cities?q=a+b',
+    ]) {
+      expect([path, (await server.request(path)).status]).toEqual([path, 200])
+    }
+  })
+})
