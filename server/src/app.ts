@@ -1,5 +1,10 @@
 import rateLimit from '@fastify/rate-limit'
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
 import { join } from 'node:path'
 import { MAINTENANCE_HEADER } from '../../src/services/api-contract'
 import { Admin } from './admin'
@@ -210,16 +215,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.headers(request.url.startsWith('/v1/') ? apiAnswersHeaders : everyAnswersHeaders)
     done()
   })
+
+  // Every request counts towards its address's limit (RATE_LIMIT_PER_MINUTE), whatever it asks
+  // for: API routes, the web build's files, unknown paths, wrong methods, malformed URLs. The
+  // count is a hook of its own on the root, which Fastify runs for every route and for the 404
+  // handler: @fastify/rate-limit's `global` option adds its hook only to routes registered
+  // after the plugin, so it missed the web build's files and the 404 handler. The plugin is
+  // kept for the routes with a limit of their own (admin sign-in, error reports), which count
+  // here as well.
   await app.register(rateLimit, {
+    global: false,
     max: settings.rateLimitPerMinute,
     timeWindow: '1 minute',
-    errorResponseBuilder: (_request, context) =>
-      new ApiError(
-        429,
-        'ERR_RATE_LIMITED',
-        `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.`,
-      ),
+    errorResponseBuilder: (_request, context) => rateLimited(context.ttl),
   })
+  const countTowardsAddressLimit = perAddressLimit(app.createRateLimit())
+  app.addHook('onRequest', countTowardsAddressLimit)
 
   // A URL over 8 KB or headers over 16 KB: 414 or 431, with the security headers set above; a
   // query that is not valid percent-encoded UTF-8: 400 ERR_BAD_URL. Then browsers from other
@@ -250,14 +261,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done(null, payload)
   })
 
+  // Errors are never stored either, whichever route they come from (a refused request for a
+  // web file included): they speak of one request at one moment.
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const { statusCode, body } = toErrorResponse(error)
     if (statusCode >= 500) request.log.error({ err: error }, 'request failed')
-    reply.status(statusCode).send(body)
+    reply.header('cache-control', 'no-store').status(statusCode).send(body)
   })
   app.setNotFoundHandler((_request, reply) => {
     const body: ApiErrorBody = { error: { code: 'ERR_NOT_FOUND', message: 'No such route.' } }
-    reply.status(404).send(body)
+    reply.header('cache-control', 'no-store').status(404).send(body)
   })
 
   // A known path asked with a method it does not accept: 405 with Allow, not 404.
@@ -267,6 +280,35 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes, { context })
   answerWrongMethodsOfRoutesAbove()
   return app
+}
+
+/** 429 ERR_RATE_LIMITED, saying when to retry. */
+function rateLimited(ttlMs: number): ApiError {
+  return new ApiError(
+    429,
+    'ERR_RATE_LIMITED',
+    `Too many requests; retry in ${Math.ceil(ttlMs / 1000)} s.`,
+  )
+}
+
+/**
+ * An onRequest hook that counts the request with `limiter` (the per-address limit), sets the
+ * `x-ratelimit-*` headers, and past the limit answers 429 ERR_RATE_LIMITED with `retry-after`.
+ */
+function perAddressLimit(
+  limiter: ReturnType<FastifyInstance['createRateLimit']>,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (request, reply) => {
+    const limit = await limiter(request)
+    if (limit.isAllowed) return
+    reply.header('x-ratelimit-limit', limit.max)
+    reply.header('x-ratelimit-remaining', limit.remaining)
+    reply.header('x-ratelimit-reset', limit.ttlInSeconds)
+    if (limit.isExceeded) {
+      reply.header('retry-after', limit.ttlInSeconds)
+      throw rateLimited(limit.ttl)
+    }
+  }
 }
 
 function toErrorResponse(error: FastifyError | ApiError): {
