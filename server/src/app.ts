@@ -232,13 +232,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const countTowardsAddressLimit = perAddressLimit(app.createRateLimit())
   app.addHook('onRequest', countTowardsAddressLimit)
 
-  // A URL over 8 KB or headers over 16 KB: 414 or 431, with the security headers set above; a
-  // query that is not valid percent-encoded UTF-8: 400 ERR_BAD_URL. Then browsers from other
-  // origins are refused unless settings list them; WeChat sends no Origin.
+  // A URL over 8 KB or headers over 16 KB: 414 or 431, with the security headers set above.
+  // Then browsers from other origins are refused unless settings list them; WeChat sends no
+  // Origin.
   app.addHook('onRequest', (request, _reply, done) => {
     try {
       checkRequestSize(request)
-      checkQueryEncoding(request.url)
       const origin = request.headers.origin
       if (origin) {
         const own = `https://${request.headers.host ?? ''}`
@@ -246,6 +245,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           throw new ApiError(403, 'ERR_ORIGIN_NOT_ALLOWED', 'This origin may not call the API.')
         }
       }
+    } catch (error) {
+      return done(error as Error)
+    }
+    done()
+  })
+
+  // A query that is not valid percent-encoded UTF-8: 400 ERR_BAD_URL, on every route. It is
+  // judged where queries are (after the body is read, before the route's own checks and its
+  // schema), so a body that is not JSON is still 415 whatever the query holds.
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      checkQueryEncoding(request.url)
     } catch (error) {
       return done(error as Error)
     }

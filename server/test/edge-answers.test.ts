@@ -523,6 +523,15 @@ describe('a query that is not valid percent-encoded UTF-8: 400 ERR_BAD_URL', () 
     expect([res.status, code(res.body)]).toEqual([400, 'ERR_BAD_URL'])
   })
 
+  test('the body is judged first: a body that is not JSON is 415 whatever the query', async () => {
+    const res = await server.request('/v1/admin/login?%', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: ' ',
+    })
+    expect([res.status, code(res.body)]).toEqual([415, 'ERR_UNSUPPORTED_MEDIA_TYPE'])
+  })
+
   test('valid encodings still pass: UTF-8 text, an encoded %, + for a space', async () => {
     for (const path of [
       '/v1/cities?q=%E5%B9%BF%E4%B8%9C',
