@@ -101,6 +101,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Raw answers (requests Node's parser refuses) carry the same security headers as all others;
   // they are known once the web build's inline-script hashes are (below).
   let rawSecurityHeaders: Array<[string, string]> = []
+  // A URL the router cannot decode is answered outside the routes (frameworkErrors, below); the
+  // answer is set up once the headers and the rate limit it shares with the routes exist.
+  let answerUndecodableUrl: (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) => Promise<void> = async () => undefined
 
   const app = Fastify({
     https: options.https
@@ -156,6 +162,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         ? [[MAINTENANCE_HEADER, '1']]
         : []
       writeRawError(socket, answer, [...rawSecurityHeaders, ...maintenance], now())
+    },
+    // The router refuses a path it cannot percent-decode (`/v1/%ff`) before any route or hook
+    // runs; Fastify's own answer echoed the URL in its own shape, without the security headers.
+    // Its other framework errors (a parameter too long, an async constraint) cannot happen
+    // here: no route has parameters or constraints.
+    frameworkErrors: (_error, request, reply) => {
+      void answerUndecodableUrl(request, reply)
     },
   })
 
@@ -266,11 +279,43 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The kill switch's signal on every response while an incident is open. The Date header comes
   // from the same clock that checks x-timestamp, so a client can correct its offset from it.
   const httpDate = httpDateOf(now)
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  const stampAnswer = (reply: FastifyReply) => {
     if (context.incidents.current()) reply.header(MAINTENANCE_HEADER, '1')
     reply.header('date', httpDate())
+  }
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    stampAnswer(reply)
     done(null, payload)
   })
+
+  // A path the router cannot decode reaches no route and no hook, so it is given here what
+  // the hooks give every other answer: the security headers and no-store, a place in its
+  // address's count, the maintenance signal and the Date header, and the one error shape. The
+  // answer does not repeat the URL. (Behind a trusted proxy it is counted against the proxy's
+  // address: Fastify has not read x-forwarded-for for a request it could not route.)
+  answerUndecodableUrl = async (request, reply) => {
+    reply.headers(apiAnswersHeaders)
+    stampAnswer(reply)
+    let answer: ApiError
+    try {
+      await countTowardsAddressLimit(request, reply)
+      // Too large is answered first, as for every URL (414/431).
+      checkRequestSize(request)
+      answer = new ApiError(
+        400,
+        'ERR_BAD_URL',
+        'The URL path is not valid percent-encoding: each % must be followed by two hex ' +
+          'digits, and the bytes they spell must be UTF-8.',
+      )
+    } catch (refused) {
+      answer =
+        refused instanceof ApiError
+          ? refused
+          : new ApiError(500, 'ERR_INTERNAL', 'Something went wrong on our side.')
+    }
+    const body: ApiErrorBody = { error: { code: answer.code, message: answer.message } }
+    reply.status(answer.statusCode).send(body)
+  }
 
   // Errors are never stored either, whichever route they come from (a refused request for a
   // web file included): they speak of one request at one moment.

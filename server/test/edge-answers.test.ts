@@ -542,3 +542,49 @@ describe('a query that is not valid percent-encoded UTF-8: 400 ERR_BAD_URL', () 
     }
   })
 })
+
+describe('a malformed URL path: the JSON error shape, no echo, the same headers', () => {
+  const BAD_PATHS: Array<[string, string]> = [
+    ['a byte that is not UTF-8', '/v1/%ff'],
+    ['at the root', '/%ff'],
+    ['after a known path', '/v1/status%ff'],
+    ['inside a known path', '/v1/me/%ff/data'],
+    ['a cut UTF-8 sequence', '/v1/%e4%b8'],
+    ['an overlong encoding of /', '/v1/%c0%af'],
+    ['a UTF-16 surrogate', '/v1/%ed%a0%80'],
+    ['with a query holding coordinates', '/v1/%ff?lat=39.9&lon=116.4'],
+  ]
+  test.each(BAD_PATHS)('%s (%s) -> 400 ERR_BAD_URL for every method', async (_name, path) => {
+    for (const method of ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS']) {
+      const res = await server.request(path, { method })
+      expect([method, res.status, code(res.body)]).toEqual([method, 400, 'ERR_BAD_URL'])
+      expect(message(res.body)).toMatch(/path/)
+      expect(res.text).not.toMatch(/%ff|%e4|%c0|%ed|v1|39\.9/i)
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
+      expectSecurityHeaders(res.headers)
+      expect(res.headers['cache-control']).toBe('no-store')
+      expect(res.headers['x-ratelimit-limit']).toBeDefined()
+      expect(res.headers.date).toBe(clock.now().toUTCString())
+    }
+  })
+
+  test('over 8 KB it is 414 ERR_URI_TOO_LONG, as every URL is', async () => {
+    const res = await server.request(`/v1/%ff?q=${'x'.repeat(9 * 1024)}`)
+    expect([res.status, code(res.body)]).toEqual([414, 'ERR_URI_TOO_LONG'])
+    expectSecurityHeaders(res.headers)
+  })
+
+  test('the maintenance signal too, while an incident is open', async () => {
+    server.db
+      .prepare('INSERT INTO incidents (id, message, started_at) VALUES (?, ?, ?)')
+      .run('inc-bad-url', '维护中', '2026-11-25T06:00:00.000Z')
+    try {
+      await within(2000, async () => {
+        const res = await server.request('/v1/%ff')
+        expect([res.status, res.headers['x-maintenance']]).toEqual([400, '1'])
+      })
+    } finally {
+      server.db.prepare("UPDATE incidents SET ended_at = '2026-11-25T07:00:00.000Z'").run()
+    }
+  })
+})

@@ -29,6 +29,7 @@ describe('every request counts towards the per-address limit, whatever its path'
     ['an unknown path', '/nope', {}],
     ['an unknown API path', '/v1/nope', {}],
     ['a method the path does not accept', '/v1/status', { method: 'PUT' }],
+    ['a malformed URL path', '/v1/%ff', {}],
     ['a malformed query', '/v1/cities?q=%FF', {}],
     ['a URL over 8 KB', `/v1/cities?q=${'x'.repeat(9 * 1024)}`, {}],
     [
