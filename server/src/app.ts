@@ -222,10 +222,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // API answers are never stored by a browser, proxy or CDN (OWASP REST Security Cheat Sheet:
   // `Cache-Control: no-store` on sensitive answers): a cached status would hide an incident from
   // the kill switch, a cached data export, session or error would hand personal data to whoever
-  // shares the cache next. The web build's files set their own caching (web.ts).
+  // shares the cache next. The web build's files set their own caching (web.ts). Which it is
+  // comes from the route the router matched, never from the URL as written: the router decodes
+  // the path, so `/%761/me/data` is the data export too. (No route matched: the 404 handler
+  // and the error handler set no-store themselves.)
   const apiAnswersHeaders = { ...everyAnswersHeaders, 'cache-control': 'no-store' }
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(request.url.startsWith('/v1/') ? apiAnswersHeaders : everyAnswersHeaders)
+    const apiRoute = request.routeOptions.url?.startsWith('/v1/') === true
+    reply.headers(apiRoute ? apiAnswersHeaders : everyAnswersHeaders)
     done()
   })
 

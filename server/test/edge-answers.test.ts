@@ -588,3 +588,55 @@ describe('a malformed URL path: the JSON error shape, no echo, the same headers'
     }
   })
 })
+
+describe('cache-control: no-store is chosen from the route, not from the URL as written', () => {
+  /** Ways to write the same path: the router decodes them all to it. */
+  const SPELLINGS: Array<[string, (path: string) => string]> = [
+    ['the v of /v1 encoded', (path) => `/%76${path.slice(2)}`],
+    ['the 1 of /v1 encoded', (path) => `/v%31${path.slice(3)}`],
+    [
+      'every letter encoded, upper-case hex',
+      (path) => path.replace(/[a-z]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+    ],
+    [
+      'the last letter encoded, lower-case hex',
+      (path) => `${path.slice(0, -1)}%${path.charCodeAt(path.length - 1).toString(16)}`,
+    ],
+  ]
+  const CASES = ACCEPTED_METHODS.flatMap(([path, [method]]) =>
+    SPELLINGS.map(([spelling, spell]) => [path, spelling, method, spell(path)] as const),
+  )
+
+  test.each(CASES)('%s, %s: %s %s', async (path, _spelling, method, spelled) => {
+    const plain = await server.request(path, { method })
+    const res = await server.request(spelled, { method })
+    expect([spelled, res.status, code(res.body)]).toEqual([spelled, plain.status, code(plain.body)])
+    expect(res.headers['cache-control']).toBe('no-store')
+  })
+
+  test.each(SPELLINGS)(
+    'the data export, signed, with %s: 200 and no-store',
+    async (_name, spell) => {
+      const res = await server.signed(session, spell('/v1/me/data'))
+      expect(res.status).toBe(200)
+      expect(res.body).toHaveProperty('user')
+      expect(res.headers['cache-control']).toBe('no-store')
+    },
+  )
+
+  test.each(SPELLINGS)(
+    'the admin reads, with a token, with %s: 200 and no-store',
+    async (_n, spell) => {
+      for (const path of ['/v1/admin/incidents', '/v1/admin/error-groups', '/v1/admin/audit']) {
+        const res = await server.request(spell(path), {
+          headers: { authorization: `Bearer ${adminToken}` },
+        })
+        expect([spell(path), res.status, res.headers['cache-control']]).toEqual([
+          spell(path),
+          200,
+          'no-store',
+        ])
+      }
+    },
+  )
+})
