@@ -7,6 +7,8 @@ export type ApiErrorCode =
   | 'ERR_VALIDATION'
   /** No such route. */
   | 'ERR_NOT_FOUND'
+  /** The path exists but not with this method (405); the `Allow` header lists the ones it takes. */
+  | 'ERR_METHOD_NOT_ALLOWED'
   /** No city with that id. */
   | 'ERR_CITY_NOT_FOUND'
   /** Coordinates with more than two decimals: the server refuses more precision than it needs. */
@@ -15,8 +17,18 @@ export type ApiErrorCode =
   | 'ERR_BODY_TOO_LARGE'
   /** The body says it is JSON (`content-type: application/json`) but does not parse. */
   | 'ERR_BAD_BODY'
+  /**
+   * Valid JSON holding a key that could change an object's prototype (`__proto__` anywhere, or
+   * `constructor` holding `prototype`): refused wherever it sits.
+   */
+  | 'ERR_FORBIDDEN_KEY'
   /** A body that is not declared as JSON (text/plain, a form, no content-type...): send JSON. */
   | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  /**
+   * The URL's path or query is not valid percent-encoding of UTF-8 (`%FF`, `%G1`, a cut
+   * sequence): encode it with encodeURIComponent.
+   */
+  | 'ERR_BAD_URL'
   /** The URL is longer than the server reads (414): send less in the query. */
   | 'ERR_URI_TOO_LONG'
   /** The request's headers are larger than the server reads (431). */

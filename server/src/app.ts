@@ -1,5 +1,10 @@
 import rateLimit from '@fastify/rate-limit'
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
 import { join } from 'node:path'
 import { MAINTENANCE_HEADER } from '../../src/services/api-contract'
 import { Admin } from './admin'
@@ -7,13 +12,17 @@ import { ApiError, type ApiErrorBody } from './api-error'
 import type { ServerContext } from './context'
 import type { Db } from './database'
 import {
+  checkQueryEncoding,
   checkRequestSize,
   declaresNoBody,
+  forbiddenKeyError,
+  forbiddenKeyIn,
   PARSER_MAX_HEAD_BYTES,
   rawErrorFor,
   writeRawError,
 } from './edge'
 import { fetchHttpClient, type HttpClient } from './http-client'
+import { answerWrongMethods } from './method-not-allowed'
 import { Incidents } from './incidents'
 import { Monitor } from './monitor'
 import { MyData } from './my-data'
@@ -92,6 +101,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Raw answers (requests Node's parser refuses) carry the same security headers as all others;
   // they are known once the web build's inline-script hashes are (below).
   let rawSecurityHeaders: Array<[string, string]> = []
+  // A URL the router cannot decode is answered outside the routes (frameworkErrors, below); the
+  // answer is set up once the headers and the rate limit it shares with the routes exist.
+  let answerUndecodableUrl: (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) => Promise<void> = async () => undefined
 
   const app = Fastify({
     https: options.https
@@ -148,6 +163,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         : []
       writeRawError(socket, answer, [...rawSecurityHeaders, ...maintenance], now())
     },
+    // The router refuses a path it cannot percent-decode (`/v1/%ff`) before any route or hook
+    // runs; Fastify's own answer echoed the URL in its own shape, without the security headers.
+    // Its other framework errors (a parameter too long, an async constraint) cannot happen
+    // here: no route has parameters or constraints.
+    frameworkErrors: (_error, request, reply) => {
+      void answerUndecodableUrl(request, reply)
+    },
   })
 
   app.addHook('onClose', async () => replayGuard.close())
@@ -157,14 +179,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // JSON bodies are kept as received as well as parsed: a signature covers the exact bytes.
   app.decorateRequest('session', null)
   app.decorateRequest('rawBody', undefined)
-  const parseJson = app.getDefaultJsonParser('error', 'error')
+  // Keys that could change a prototype (`__proto__`, `constructor.prototype`) are looked for
+  // after parsing, not by the parser: valid JSON that holds one gets its own answer,
+  // ERR_FORBIDDEN_KEY, instead of "not valid JSON" (edge.ts).
+  const parseJson = app.getDefaultJsonParser('ignore', 'ignore')
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     // An empty body (e.g. chunked with no data) is no body: the route's schema, if it needs
     // one, answers ERR_VALIDATION, and a route that takes none runs.
     if ((body as Buffer).length === 0) return done(null, undefined)
     request.rawBody = body as Buffer
-    parseJson(request, (body as Buffer).toString('utf8'), done)
+    parseJson(request, (body as Buffer).toString('utf8'), (error, parsed) => {
+      if (error) return done(error)
+      const forbidden = forbiddenKeyIn(parsed)
+      if (forbidden) return done(forbiddenKeyError(forbidden))
+      done(null, parsed)
+    })
   })
   // wx.request adds `content-type: application/json` to every request whose header sets none,
   // GET and DELETE without a body included (the documented default of its `header` option). A
@@ -192,22 +222,32 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // API answers are never stored by a browser, proxy or CDN (OWASP REST Security Cheat Sheet:
   // `Cache-Control: no-store` on sensitive answers): a cached status would hide an incident from
   // the kill switch, a cached data export, session or error would hand personal data to whoever
-  // shares the cache next. The web build's files set their own caching (web.ts).
+  // shares the cache next. The web build's files set their own caching (web.ts). Which it is
+  // comes from the route the router matched, never from the URL as written: the router decodes
+  // the path, so `/%761/me/data` is the data export too. (No route matched: the 404 handler
+  // and the error handler set no-store themselves.)
   const apiAnswersHeaders = { ...everyAnswersHeaders, 'cache-control': 'no-store' }
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(request.url.startsWith('/v1/') ? apiAnswersHeaders : everyAnswersHeaders)
+    const apiRoute = request.routeOptions.url?.startsWith('/v1/') === true
+    reply.headers(apiRoute ? apiAnswersHeaders : everyAnswersHeaders)
     done()
   })
+
+  // Every request counts towards its address's limit (RATE_LIMIT_PER_MINUTE), whatever it asks
+  // for: API routes, the web build's files, unknown paths, wrong methods, malformed URLs. The
+  // count is a hook of its own on the root, which Fastify runs for every route and for the 404
+  // handler: @fastify/rate-limit's `global` option adds its hook only to routes registered
+  // after the plugin, so it missed the web build's files and the 404 handler. The plugin is
+  // kept for the routes with a limit of their own (admin sign-in, error reports), which count
+  // here as well.
   await app.register(rateLimit, {
+    global: false,
     max: settings.rateLimitPerMinute,
     timeWindow: '1 minute',
-    errorResponseBuilder: (_request, context) =>
-      new ApiError(
-        429,
-        'ERR_RATE_LIMITED',
-        `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.`,
-      ),
+    errorResponseBuilder: (_request, context) => rateLimited(context.ttl),
   })
+  const countTowardsAddressLimit = perAddressLimit(app.createRateLimit())
+  app.addHook('onRequest', countTowardsAddressLimit)
 
   // A URL over 8 KB or headers over 16 KB: 414 or 431, with the security headers set above.
   // Then browsers from other origins are refused unless settings list them; WeChat sends no
@@ -228,29 +268,107 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done()
   })
 
+  // A query that is not valid percent-encoded UTF-8: 400 ERR_BAD_URL, on every route. It is
+  // judged where queries are (after the body is read, before the route's own checks and its
+  // schema), so a body that is not JSON is still 415 whatever the query holds.
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      checkQueryEncoding(request.url)
+    } catch (error) {
+      return done(error as Error)
+    }
+    done()
+  })
+
   // The kill switch's signal on every response while an incident is open. The Date header comes
   // from the same clock that checks x-timestamp, so a client can correct its offset from it.
   const httpDate = httpDateOf(now)
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  const stampAnswer = (reply: FastifyReply) => {
     if (context.incidents.current()) reply.header(MAINTENANCE_HEADER, '1')
     reply.header('date', httpDate())
+  }
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    stampAnswer(reply)
     done(null, payload)
   })
 
+  // A path the router cannot decode reaches no route and no hook, so it is given here what
+  // the hooks give every other answer: the security headers and no-store, a place in its
+  // address's count, the maintenance signal and the Date header, and the one error shape. The
+  // answer does not repeat the URL. (Behind a trusted proxy it is counted against the proxy's
+  // address: Fastify has not read x-forwarded-for for a request it could not route.)
+  answerUndecodableUrl = async (request, reply) => {
+    reply.headers(apiAnswersHeaders)
+    stampAnswer(reply)
+    let answer: ApiError
+    try {
+      await countTowardsAddressLimit(request, reply)
+      // Too large is answered first, as for every URL (414/431).
+      checkRequestSize(request)
+      answer = new ApiError(
+        400,
+        'ERR_BAD_URL',
+        'The URL path is not valid percent-encoding: each % must be followed by two hex ' +
+          'digits, and the bytes they spell must be UTF-8.',
+      )
+    } catch (refused) {
+      answer =
+        refused instanceof ApiError
+          ? refused
+          : new ApiError(500, 'ERR_INTERNAL', 'Something went wrong on our side.')
+    }
+    const body: ApiErrorBody = { error: { code: answer.code, message: answer.message } }
+    reply.status(answer.statusCode).send(body)
+  }
+
+  // Errors are never stored either, whichever route they come from (a refused request for a
+  // web file included): they speak of one request at one moment.
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const { statusCode, body } = toErrorResponse(error)
     if (statusCode >= 500) request.log.error({ err: error }, 'request failed')
-    reply.status(statusCode).send(body)
+    reply.header('cache-control', 'no-store').status(statusCode).send(body)
   })
   app.setNotFoundHandler((_request, reply) => {
     const body: ApiErrorBody = { error: { code: 'ERR_NOT_FOUND', message: 'No such route.' } }
-    reply.status(404).send(body)
+    reply.header('cache-control', 'no-store').status(404).send(body)
   })
 
+  // A known path asked with a method it does not accept: 405 with Allow, not 404.
+  const answerWrongMethodsOfRoutesAbove = answerWrongMethods(app)
   await app.register(publicRoutes, { context })
   await app.register(signedInRoutes, { context })
   await app.register(adminRoutes, { context })
+  answerWrongMethodsOfRoutesAbove()
   return app
+}
+
+/** 429 ERR_RATE_LIMITED, saying when to retry. */
+function rateLimited(ttlMs: number): ApiError {
+  return new ApiError(
+    429,
+    'ERR_RATE_LIMITED',
+    `Too many requests; retry in ${Math.ceil(ttlMs / 1000)} s.`,
+  )
+}
+
+/**
+ * An onRequest hook that counts the request with `limiter` (the per-address limit), sets the
+ * `x-ratelimit-*` headers, and past the limit answers 429 ERR_RATE_LIMITED with `retry-after`.
+ */
+function perAddressLimit(
+  limiter: ReturnType<FastifyInstance['createRateLimit']>,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (request, reply) => {
+    const limit = await limiter(request)
+    if (limit.isAllowed) return
+    reply.header('x-ratelimit-limit', limit.max)
+    reply.header('x-ratelimit-remaining', limit.remaining)
+    reply.header('x-ratelimit-reset', limit.ttlInSeconds)
+    if (limit.isExceeded) {
+      reply.header('retry-after', limit.ttlInSeconds)
+      throw rateLimited(limit.ttl)
+    }
+  }
 }
 
 function toErrorResponse(error: FastifyError | ApiError): {

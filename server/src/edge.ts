@@ -44,6 +44,28 @@ export function checkRequestSize(request: FastifyRequest): void {
 }
 
 /**
+ * Throws 400 ERR_BAD_URL when the query (what follows `?`) is not valid percent-encoding of
+ * UTF-8: a `%` without two hex digits after it, or bytes that are not UTF-8 (`%FF`, a cut or
+ * overlong sequence, a surrogate). The query parser keeps such text as it stands, so
+ * `?q=%FF` would search for the three characters "%FF"; it is refused here instead, on every
+ * route, before any schema sees it. The answer does not repeat the query.
+ */
+export function checkQueryEncoding(url: string): void {
+  const start = url.indexOf('?')
+  if (start === -1) return
+  try {
+    decodeURIComponent(url.slice(start + 1))
+  } catch {
+    throw new ApiError(
+      400,
+      'ERR_BAD_URL',
+      'The query is not valid percent-encoding: each % must be followed by two hex digits, ' +
+        'and the bytes they spell must be UTF-8.',
+    )
+  }
+}
+
+/**
  * A request that declares no body: no `transfer-encoding` and no `content-length` above 0.
  *
  * Why this matters: `wx.request` sends `content-type: application/json` on every request whose
@@ -54,6 +76,57 @@ export function checkRequestSize(request: FastifyRequest): void {
 export function declaresNoBody(headers: IncomingHttpHeaders): boolean {
   const length = headers['content-length']
   return headers['transfer-encoding'] === undefined && (length === undefined || length === '0')
+}
+
+/** A key that could change an object's prototype, as `forbiddenKeyIn` names it. */
+export type ForbiddenKey = '__proto__' | 'constructor.prototype'
+
+/**
+ * The first key in a parsed JSON body that could change an object's prototype: `__proto__`
+ * anywhere, or `constructor` holding an object with a `prototype` key (the two forms
+ * secure-json-parse refuses). `undefined` when the body has neither.
+ *
+ * `JSON.parse` itself is safe: it makes `__proto__` an ordinary own key. The danger is code that
+ * later copies the body into another object key by key (a merge, `Object.assign` of a nested
+ * part): that assignment sets the prototype, and every object of the kind changes. Such keys are
+ * never data this API needs, so the body is refused instead of cleaned.
+ *
+ * The walk keeps its own stack: a 64 KB body can nest thousands of levels deep.
+ */
+export function forbiddenKeyIn(body: unknown): ForbiddenKey | undefined {
+  const pending: unknown[] = [body]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    if (typeof value !== 'object' || value === null) continue
+    if (Array.isArray(value)) {
+      pending.push(...value)
+      continue
+    }
+    for (const [key, child] of Object.entries(value)) {
+      if (key === '__proto__') return '__proto__'
+      if (
+        key === 'constructor' &&
+        typeof child === 'object' &&
+        child !== null &&
+        Object.prototype.hasOwnProperty.call(child, 'prototype')
+      ) {
+        return 'constructor.prototype'
+      }
+      pending.push(child)
+    }
+  }
+  return undefined
+}
+
+/** 400 ERR_FORBIDDEN_KEY: what was refused and why, without echoing the body. */
+export function forbiddenKeyError(key: ForbiddenKey): ApiError {
+  const what = key === '__proto__' ? 'a "__proto__" key' : 'a "constructor" key holding "prototype"'
+  return new ApiError(
+    400,
+    'ERR_FORBIDDEN_KEY',
+    `The body has ${what}, which is refused: copied into an object, it would change the ` +
+      `prototype of every object of its kind (prototype pollution). Send plain data keys.`,
+  )
 }
 
 /** The answer to a request Node's HTTP parser refused, and why. */

@@ -39,7 +39,11 @@ const HELMET_HEADERS = [
 ]
 
 beforeAll(async () => {
-  server = await startTestServer({ clock, env: { ADMIN_LOGINS_PER_MINUTE: '1000' } })
+  server = await startTestServer({
+    clock,
+    // Hundreds of requests from one address: the per-address limit is tested on its own.
+    env: { ADMIN_LOGINS_PER_MINUTE: '1000', RATE_LIMIT_PER_MINUTE: '100000' },
+  })
   session = await server.signIn('code-edge')
   const password = readFileSync(join(server.settings.dataDir, 'dev-admin-password'), 'utf8').trim()
   const login = await server.request('/v1/admin/login', {
@@ -333,4 +337,306 @@ describe('validation messages say which field and what is allowed', () => {
     // Nothing of the validator's own vocabulary.
     expect(message(res.body)).not.toMatch(/oneOf|anyOf|schema|must NOT|must match|pattern|\^|\$/)
   })
+})
+
+/** Every API path and the methods it accepts, as server/README.md lists them (HEAD with GET). */
+const ACCEPTED_METHODS: Array<[string, string[]]> = [
+  ['/v1/status', ['GET', 'HEAD']],
+  ['/v1/cities', ['GET', 'HEAD']],
+  ['/v1/weather', ['GET', 'HEAD']],
+  ['/v1/session', ['DELETE', 'POST']],
+  ['/v1/monitor/errors', ['POST']],
+  ['/v1/me/consent', ['POST']],
+  ['/v1/me/data', ['GET', 'HEAD']],
+  ['/v1/me', ['DELETE']],
+  ['/v1/admin/login', ['POST']],
+  ['/v1/admin/incidents', ['GET', 'HEAD', 'POST']],
+  ['/v1/admin/incidents/end', ['POST']],
+  ['/v1/admin/error-groups', ['GET', 'HEAD']],
+  ['/v1/admin/audit', ['GET', 'HEAD']],
+]
+/** The methods that reach Fastify's router (Node 20's parser refuses others, QUERY included: 400). */
+const ROUTED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE']
+
+describe('a method the path does not accept: 405 with Allow', () => {
+  const WRONG = ACCEPTED_METHODS.flatMap(([path, accepted]) =>
+    ROUTED_METHODS.filter((method) => !accepted.includes(method)).map(
+      (method) => [method, path, accepted.join(', ')] as const,
+    ),
+  )
+
+  test.each(WRONG)(
+    '%s %s -> 405 ERR_METHOD_NOT_ALLOWED, allow: %s',
+    async (method, path, allow) => {
+      const res = await server.request(path, { method })
+      expect([res.status, res.headers.allow]).toEqual([405, allow])
+      if (method !== 'HEAD') {
+        expect(code(res.body)).toBe('ERR_METHOD_NOT_ALLOWED')
+        expect(message(res.body)).toContain(allow)
+      }
+      expectSecurityHeaders(res.headers)
+      expect(res.headers['cache-control']).toBe('no-store')
+    },
+  )
+
+  test.each(ACCEPTED_METHODS)(
+    '%s: the methods it accepts reach the route (neither 404 nor 405)',
+    async (path, accepted) => {
+      for (const method of accepted) {
+        const res = await server.request(path, { method })
+        expect([method, res.status]).not.toEqual([method, 404])
+        expect([method, res.status]).not.toEqual([method, 405])
+      }
+    },
+  )
+
+  test.each([
+    ['a JSON body', { 'content-type': 'application/json' }, '{"code":"abc"}'],
+    ['a body that is not JSON', { 'content-type': 'text/plain' }, 'hello'],
+    ['JSON that does not parse', { 'content-type': 'application/json' }, '{"code":'],
+    ['a __proto__ key', { 'content-type': 'application/json' }, '{"__proto__":{}}'],
+  ])('the method is judged before the body: PUT /v1/status with %s -> 405', async (_n, h, b) => {
+    const res = await server.request('/v1/status', { method: 'PUT', headers: h, body: b })
+    expect([res.status, code(res.body), res.headers.allow]).toEqual([
+      405,
+      'ERR_METHOD_NOT_ALLOWED',
+      'GET, HEAD',
+    ])
+  })
+
+  test('a percent-encoded path is the same path: POST /%761/status -> 405', async () => {
+    const res = await server.request('/%761/st%61tus', { method: 'POST' })
+    expect([res.status, code(res.body), res.headers.allow]).toEqual([
+      405,
+      'ERR_METHOD_NOT_ALLOWED',
+      'GET, HEAD',
+    ])
+  })
+
+  test.each(ROUTED_METHODS.filter((method) => method !== 'HEAD'))(
+    'a path nobody serves is still 404 ERR_NOT_FOUND for %s',
+    async (method) => {
+      for (const path of ['/v1/nope', '/v1/status/extra', '/v2/status', '/nope']) {
+        const res = await server.request(path, { method })
+        expect([path, res.status, code(res.body)]).toEqual([path, 404, 'ERR_NOT_FOUND'])
+        expect(res.headers.allow).toBeUndefined()
+      }
+    },
+  )
+})
+
+describe('a body with a key that could change a prototype', () => {
+  const FORBIDDEN: Array<[string, string, RegExp]> = [
+    ['__proto__ at the top', '{"__proto__":{"admin":true},"code":"abc"}', /"__proto__"/],
+    ['__proto__ holding a number', '{"__proto__":1}', /"__proto__"/],
+    ['__proto__ nested in an object', '{"a":{"b":{"__proto__":{"x":1}}}}', /"__proto__"/],
+    ['__proto__ in a list item', '{"reports":[{"kind":"error","__proto__":{}}]}', /"__proto__"/],
+    [
+      '__proto__ written with \\u escapes',
+      '{"\\u005f\\u005fproto\\u005f\\u005f":{}}',
+      /"__proto__"/,
+    ],
+    [
+      '__proto__ 5,000 lists deep',
+      `${'['.repeat(5000)}{"__proto__":{}}${']'.repeat(5000)}`,
+      /"__proto__"/,
+    ],
+    ['constructor.prototype at the top', '{"constructor":{"prototype":{"x":1}}}', /"constructor"/],
+    [
+      'constructor.prototype nested in a list',
+      '{"reports":[{"constructor":{"prototype":{}}}]}',
+      /"constructor"/,
+    ],
+  ]
+  const post = (path: string, body: string, signed: boolean) =>
+    signed
+      ? server.signed(session, path, { method: 'POST', body })
+      : server.request(path, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${adminToken}`,
+          },
+          body,
+        })
+  const ROUTES_WITH_BODIES: Array<[string, boolean]> = [
+    ['/v1/session', false],
+    ['/v1/admin/login', false],
+    ['/v1/admin/incidents', false],
+    ['/v1/me/consent', true],
+    ['/v1/monitor/errors', true],
+  ]
+
+  test.each(FORBIDDEN)(
+    '%s -> 400 ERR_FORBIDDEN_KEY on every route that takes a body, saying what and why',
+    async (_name, body, names) => {
+      for (const [path, signed] of ROUTES_WITH_BODIES) {
+        const res = await post(path, body, signed)
+        expect([path, res.status, code(res.body)]).toEqual([path, 400, 'ERR_FORBIDDEN_KEY'])
+        expect(message(res.body)).toMatch(names)
+        expect(message(res.body)).toMatch(/prototype/)
+        expectSecurityHeaders(res.headers)
+      }
+    },
+  )
+
+  test('"constructor" without "prototype" is only an unknown field: ERR_VALIDATION', async () => {
+    const res = await post('/v1/session', '{"code":"abc","constructor":{"name":"x"}}', false)
+    expect([res.status, code(res.body)]).toEqual([400, 'ERR_VALIDATION'])
+  })
+
+  test('"__proto__" as a value, not a key, is only text', async () => {
+    const res = await post('/v1/session', '{"code":"__proto__"}', false)
+    expect(res.status).toBe(201)
+  })
+})
+
+describe('a query that is not valid percent-encoded UTF-8: 400 ERR_BAD_URL', () => {
+  const BAD_QUERIES: Array<[string, string]> = [
+    ['a byte that is not UTF-8', 'q=%FF'],
+    ['a lone %', 'q=%'],
+    ['% and one hex digit', 'q=%A'],
+    ['% and no hex digits', 'q=%G1'],
+    ['a cut UTF-8 sequence', 'q=%E4%B8'],
+    ['an overlong encoding of /', 'q=%C0%AF'],
+    ['a UTF-16 surrogate', 'q=%ED%A0%80'],
+    ['the bad byte in a name', '%FF=1'],
+    ['the bad byte after good fields', 'cityId=beijing&limit=1&x=%FF'],
+  ]
+  test.each(BAD_QUERIES)('%s (?%s) on every route', async (_name, query) => {
+    for (const [path, [method]] of ACCEPTED_METHODS) {
+      const res = await server.request(`${path}?${query}`, { method })
+      expect([path, res.status, code(res.body)]).toEqual([path, 400, 'ERR_BAD_URL'])
+      if (method !== 'HEAD') expect(message(res.body)).toMatch(/query/)
+      expect(res.text).not.toContain(query)
+      expectSecurityHeaders(res.headers)
+    }
+  })
+
+  test.each([
+    ['search', '/v1/cities?q=%FF'],
+    ['limit', '/v1/cities?limit=%FF'],
+    ['city', '/v1/weather?cityId=%FF'],
+    ['coordinates', '/v1/weather?lat=%FF&lon=1'],
+  ])('the routes that read a query: %s (%s)', async (_name, path) => {
+    const res = await server.request(path)
+    expect([res.status, code(res.body)]).toEqual([400, 'ERR_BAD_URL'])
+  })
+
+  test('the body is judged first: a body that is not JSON is 415 whatever the query', async () => {
+    const res = await server.request('/v1/admin/login?%', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: ' ',
+    })
+    expect([res.status, code(res.body)]).toEqual([415, 'ERR_UNSUPPORTED_MEDIA_TYPE'])
+  })
+
+  test('valid encodings still pass: UTF-8 text, an encoded %, + for a space', async () => {
+    for (const path of [
+      '/v1/cities?q=%E5%B9%BF%E4%B8%9C',
+      '/v1/cities?q=100%25',
+      '/v1/cities?q=a+b',
+    ]) {
+      expect([path, (await server.request(path)).status]).toEqual([path, 200])
+    }
+  })
+})
+
+describe('a malformed URL path: the JSON error shape, no echo, the same headers', () => {
+  const BAD_PATHS: Array<[string, string]> = [
+    ['a byte that is not UTF-8', '/v1/%ff'],
+    ['at the root', '/%ff'],
+    ['after a known path', '/v1/status%ff'],
+    ['inside a known path', '/v1/me/%ff/data'],
+    ['a cut UTF-8 sequence', '/v1/%e4%b8'],
+    ['an overlong encoding of /', '/v1/%c0%af'],
+    ['a UTF-16 surrogate', '/v1/%ed%a0%80'],
+    ['with a query holding coordinates', '/v1/%ff?lat=39.9&lon=116.4'],
+  ]
+  test.each(BAD_PATHS)('%s (%s) -> 400 ERR_BAD_URL for every method', async (_name, path) => {
+    for (const method of ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS']) {
+      const res = await server.request(path, { method })
+      expect([method, res.status, code(res.body)]).toEqual([method, 400, 'ERR_BAD_URL'])
+      expect(message(res.body)).toMatch(/path/)
+      expect(res.text).not.toMatch(/%ff|%e4|%c0|%ed|v1|39\.9/i)
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
+      expectSecurityHeaders(res.headers)
+      expect(res.headers['cache-control']).toBe('no-store')
+      expect(res.headers['x-ratelimit-limit']).toBeDefined()
+      expect(res.headers.date).toBe(clock.now().toUTCString())
+    }
+  })
+
+  test('over 8 KB it is 414 ERR_URI_TOO_LONG, as every URL is', async () => {
+    const res = await server.request(`/v1/%ff?q=${'x'.repeat(9 * 1024)}`)
+    expect([res.status, code(res.body)]).toEqual([414, 'ERR_URI_TOO_LONG'])
+    expectSecurityHeaders(res.headers)
+  })
+
+  test('the maintenance signal too, while an incident is open', async () => {
+    server.db
+      .prepare('INSERT INTO incidents (id, message, started_at) VALUES (?, ?, ?)')
+      .run('inc-bad-url', '维护中', '2026-11-25T06:00:00.000Z')
+    try {
+      await within(2000, async () => {
+        const res = await server.request('/v1/%ff')
+        expect([res.status, res.headers['x-maintenance']]).toEqual([400, '1'])
+      })
+    } finally {
+      server.db.prepare("UPDATE incidents SET ended_at = '2026-11-25T07:00:00.000Z'").run()
+    }
+  })
+})
+
+describe('cache-control: no-store is chosen from the route, not from the URL as written', () => {
+  /** Ways to write the same path: the router decodes them all to it. */
+  const SPELLINGS: Array<[string, (path: string) => string]> = [
+    ['the v of /v1 encoded', (path) => `/%76${path.slice(2)}`],
+    ['the 1 of /v1 encoded', (path) => `/v%31${path.slice(3)}`],
+    [
+      'every letter encoded, upper-case hex',
+      (path) => path.replace(/[a-z]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+    ],
+    [
+      'the last letter encoded, lower-case hex',
+      (path) => `${path.slice(0, -1)}%${path.charCodeAt(path.length - 1).toString(16)}`,
+    ],
+  ]
+  const CASES = ACCEPTED_METHODS.flatMap(([path, [method]]) =>
+    SPELLINGS.map(([spelling, spell]) => [path, spelling, method, spell(path)] as const),
+  )
+
+  test.each(CASES)('%s, %s: %s %s', async (path, _spelling, method, spelled) => {
+    const plain = await server.request(path, { method })
+    const res = await server.request(spelled, { method })
+    expect([spelled, res.status, code(res.body)]).toEqual([spelled, plain.status, code(plain.body)])
+    expect(res.headers['cache-control']).toBe('no-store')
+  })
+
+  test.each(SPELLINGS)(
+    'the data export, signed, with %s: 200 and no-store',
+    async (_name, spell) => {
+      const res = await server.signed(session, spell('/v1/me/data'))
+      expect(res.status).toBe(200)
+      expect(res.body).toHaveProperty('user')
+      expect(res.headers['cache-control']).toBe('no-store')
+    },
+  )
+
+  test.each(SPELLINGS)(
+    'the admin reads, with a token, with %s: 200 and no-store',
+    async (_n, spell) => {
+      for (const path of ['/v1/admin/incidents', '/v1/admin/error-groups', '/v1/admin/audit']) {
+        const res = await server.request(spell(path), {
+          headers: { authorization: `Bearer ${adminToken}` },
+        })
+        expect([spell(path), res.status, res.headers['cache-control']]).toEqual([
+          spell(path),
+          200,
+          'no-store',
+        ])
+      }
+    },
+  )
 })

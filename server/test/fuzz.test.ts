@@ -21,7 +21,9 @@ const STATUS_OF_CODE: Record<ApiErrorCode, number> = {
   ERR_VALIDATION: 400,
   ERR_COORDINATES_TOO_PRECISE: 400,
   ERR_BAD_BODY: 400,
+  ERR_FORBIDDEN_KEY: 400,
   ERR_BAD_REQUEST: 400,
+  ERR_BAD_URL: 400,
   ERR_AUTH_REQUIRED: 401,
   ERR_SESSION_INVALID: 401,
   ERR_SESSION_EXPIRED: 401,
@@ -33,6 +35,7 @@ const STATUS_OF_CODE: Record<ApiErrorCode, number> = {
   ERR_NONCE_REPLAYED: 403,
   ERR_ORIGIN_NOT_ALLOWED: 403,
   ERR_NOT_FOUND: 404,
+  ERR_METHOD_NOT_ALLOWED: 405,
   ERR_CITY_NOT_FOUND: 404,
   ERR_INCIDENT_ALREADY_OPEN: 409,
   ERR_NO_OPEN_INCIDENT: 409,
@@ -92,6 +95,8 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/js/app.js'],
   ['GET', '/../server.db'],
   ['GET', '/%2e%2e/%2e%2e/etc/passwd'],
+  // A path the router cannot decode: answered outside the routes, in the same shape.
+  ['GET', '/v1/%ff/status'],
 ]
 
 const anyText = fc.oneof(

@@ -153,15 +153,22 @@ describe('every response', () => {
     })
   })
 
-  test('unknown routes and methods answer ERR_NOT_FOUND as JSON', async () => {
+  test('unknown routes answer ERR_NOT_FOUND as JSON', async () => {
+    const res = await server.request('/v2/anything')
+    expect(res.status).toBe(404)
+    expect(code(res.body)).toBe('ERR_NOT_FOUND')
+  })
+
+  // Every path and method: edge-answers.test.ts.
+  test('a known route with a method it does not take: 405 ERR_METHOD_NOT_ALLOWED with Allow', async () => {
     for (const [method, path] of [
-      ['GET', '/v2/anything'],
       ['POST', '/v1/weather'],
       ['DELETE', '/v1/status'],
     ]) {
       const res = await server.request(path, { method })
-      expect(res.status).toBe(404)
-      expect(code(res.body)).toBe('ERR_NOT_FOUND')
+      expect(res.status).toBe(405)
+      expect(code(res.body)).toBe('ERR_METHOD_NOT_ALLOWED')
+      expect(res.headers.allow).toBe('GET, HEAD')
     }
   })
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { readSettings, SettingsError } from '../src/settings'
 import { startTestServer, type TestServer } from './test-server'
 
@@ -17,6 +18,65 @@ test('past the per-minute limit: 429 ERR_RATE_LIMITED with retry-after', async (
     await server.close()
   }
 }, 60_000)
+
+describe('every request counts towards the per-address limit, whatever its path', () => {
+  const json = { 'content-type': 'application/json' }
+  const KINDS: Array<
+    [string, string, { method?: string; headers?: Record<string, string>; body?: string }]
+  > = [
+    ['the page (a static file)', '/', {}],
+    ['a static file that is not there', '/js/missing.js', {}],
+    ['an unknown path', '/nope', {}],
+    ['an unknown API path', '/v1/nope', {}],
+    ['a method the path does not accept', '/v1/status', { method: 'PUT' }],
+    ['a malformed URL path', '/v1/%ff', {}],
+    ['a malformed query', '/v1/cities?q=%FF', {}],
+    ['a URL over 8 KB', `/v1/cities?q=${'x'.repeat(9 * 1024)}`, {}],
+    [
+      'a body with __proto__',
+      '/v1/session',
+      { method: 'POST', headers: json, body: '{"__proto__":{}}' },
+    ],
+    [
+      'an admin sign-in',
+      '/v1/admin/login',
+      { method: 'POST', headers: json, body: '{"password":"x"}' },
+    ],
+    ['an error-report batch', '/v1/monitor/errors', { method: 'POST', headers: json, body: '{}' }],
+  ]
+
+  test.each(KINDS)(
+    '%s: counted, and refused past the limit',
+    async (_name, path, options) => {
+      const server = await startTestServer({
+        env: {
+          RATE_LIMIT_PER_MINUTE: '3',
+          ADMIN_LOGINS_PER_MINUTE: '100',
+          MONITOR_BATCHES_PER_MINUTE: '100',
+          WEB_ROOT: join(__dirname, 'fixtures', 'web'),
+        },
+      })
+      try {
+        const statuses: number[] = []
+        for (let i = 0; i < 3; i++) statuses.push((await server.request(path, options)).status)
+        expect(statuses).not.toContain(429)
+        const over = await server.request(path, options)
+        expect([over.status, (over.body as { error?: { code?: string } }).error?.code]).toEqual([
+          429,
+          'ERR_RATE_LIMITED',
+        ])
+        expect(Number(over.headers['retry-after'])).toBeGreaterThan(0)
+        expect(over.headers['content-security-policy']).toBeDefined()
+        expect(over.headers['cache-control']).toBe('no-store')
+        // The same address's ordinary requests share the count.
+        expect((await server.request('/v1/status')).status).toBe(429)
+      } finally {
+        await server.close()
+      }
+    },
+    60_000,
+  )
+})
 
 describe('behind a reverse proxy (TRUST_PROXY)', () => {
   /** Requests from 127.0.0.1 (the test's own address) that say, through x-forwarded-for, whom they forward. */
