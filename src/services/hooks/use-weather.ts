@@ -10,43 +10,58 @@ export type WeatherState =
 
 /**
  * Weather for one city. Changing `cityId` or calling `retry` fetches again; an answer for a city
- * that is no longer asked for is dropped, so a slow old answer never overwrites a new one.
+ * that is no longer asked for is dropped, so a slow old answer never overwrites a new one. The
+ * state remembers which city it is for, so not even the render right after a change of city
+ * shows the previous city's weather beside the new name: that render says loading.
  */
 export function useWeather(cityId: string): { state: WeatherState; retry: () => void } {
   const provider = useWeatherProvider()
   const [attempt, setAttempt] = useState(0)
   // An answer the provider already holds (asked for at launch) shows in the first render.
-  const [state, setState] = useState<WeatherState>(() => {
-    const held = provider.peek?.({ cityId })
-    return held ? { status: 'ready', weather: held } : { status: 'loading' }
-  })
+  const held = useCallback(
+    (id: string): WeatherState | undefined => {
+      const weather = provider.peek?.({ cityId: id })
+      return weather && { status: 'ready', weather }
+    },
+    [provider],
+  )
+  const [kept, setKept] = useState<{ cityId: string; state: WeatherState }>(() => ({
+    cityId,
+    state: held(cityId) ?? { status: 'loading' },
+  }))
 
   useEffect(() => {
-    const held = attempt === 0 ? provider.peek?.({ cityId }) : undefined
-    if (held) {
-      setState((previous) =>
-        previous.status === 'ready' && previous.weather === held
+    const set = (state: WeatherState) => setKept({ cityId, state })
+    const ready = attempt === 0 ? held(cityId) : undefined
+    if (ready) {
+      setKept((previous) =>
+        previous.cityId === cityId &&
+        previous.state.status === 'ready' &&
+        ready.status === 'ready' &&
+        previous.state.weather === ready.weather
           ? previous
-          : { status: 'ready', weather: held },
+          : { cityId, state: ready },
       )
       return undefined
     }
     let current = true
-    setState({ status: 'loading' })
+    set({ status: 'loading' })
     provider.getWeather({ cityId }).then(
       (weather) => {
-        if (current) setState({ status: 'ready', weather })
+        if (current) set({ status: 'ready', weather })
       },
       (error: unknown) => {
-        if (current) setState({ status: 'error', error: toAppError(error) })
+        if (current) set({ status: 'error', error: toAppError(error) })
       },
     )
     return () => {
       current = false
     }
-  }, [provider, cityId, attempt])
+  }, [provider, held, cityId, attempt])
 
   const retry = useCallback(() => setAttempt((n) => n + 1), [])
+  const state =
+    kept.cityId === cityId ? kept.state : (held(cityId) ?? ({ status: 'loading' } as const))
   return { state, retry }
 }
 
