@@ -212,7 +212,7 @@ test('an unknown route opens home, whether the app is starting or already open',
   await page.context().close()
 })
 
-test('sign in from the privacy center: localStorage holds only sealed data; sign out wipes it', async () => {
+test('sign in from the privacy center: no stored value holds a credential or a key; a reload opens them; sign out wipes them', async () => {
   const { page, problems } = await openPhonePage(app.browser)
   const issued: Array<{ token: string; signingKey: string }> = []
   const loginCodes: string[] = []
@@ -351,6 +351,24 @@ test('the device key cleared from the browser: sealed items are discarded and re
   await page.reload()
   await page.getByText('未来 5 天').waitFor()
   await expect(page.locator('#consent-dialog').count()).resolves.toBe(0)
+  expect(problems).toEqual([])
+  await page.context().close()
+})
+
+test('a browser that cannot keep the device key: nothing is stored, weather works, sign-in is refused plainly', async () => {
+  const { page, problems } = await openPhonePage(app.browser)
+  // As in a browser without IndexedDB (or one that refuses it in private mode): FAIL CLOSED.
+  await page.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined }))
+  await page.goto(app.server.url)
+  // The decision holds for this visit; it cannot be sealed, so it is not kept at all.
+  await page.locator('#consent-agree:visible').click()
+  await page.locator('#consent-dialog').waitFor({ state: 'detached' })
+  await page.getByText('未来 5 天').waitFor()
+  await page.locator('#home-privacy-center').click()
+  await page.locator('#privacy-sign-in').click()
+  await page.locator('#privacy-session-error', { hasText: '无法安全保存登录状态' }).waitFor()
+  const keys = await page.evaluate(() => Object.keys(localStorage))
+  expect(keys.filter((key) => /^(secure|consent)\./.test(key))).toEqual([])
   expect(problems).toEqual([])
   await page.context().close()
 })
