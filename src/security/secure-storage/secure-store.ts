@@ -1,16 +1,19 @@
 /**
  * STORAGE: encrypted local storage with expiry, for tokens and other sensitive values.
  *
- * What it protects against: other mini programs and web pages (they cannot read this storage
- * anyway, and on H5 other scripts see only sealed text), casual inspection of the storage
- * (DevTools' Storage panel, a support screenshot), a storage file copied off the device or out of
- * a backup without its key, and tampering (a changed, truncated or moved value is detected and
- * discarded, never used). Expiry bounds how long a leaked copy stays useful.
+ * What it protects against: other mini programs and web origins (they cannot read this storage
+ * anyway), a storage file copied off the device or out of a backup without its key (weapp:
+ * WeChat's `encrypt: true` file; H5: localStorage, whose keyring is locked with a key the browser
+ * will not export, see keyring-lock.ts), casual inspection of item values (DevTools' Storage
+ * panel, a support screenshot; on H5 of the keyring too), and tampering (a changed, truncated or
+ * moved value is detected and discarded, never used). Expiry bounds how long a leaked copy stays
+ * useful.
  *
  * What it cannot protect against: the key lives on the same device. Someone who controls the
  * device or runs code inside this app (a rooted phone, a malicious SDK, XSS on H5) can read the
- * key and open everything. It is defence in depth, not a vault: keep secrets that must not be on
- * the device on the server.
+ * keyring (weapp) or use the device key (H5) and open everything. It is defence in depth, not a
+ * vault: keep secrets that must not be on the device on the server. Per build, in full:
+ * docs/storage-and-transport.md.
  *
  * Pure logic: the platform arrives through ports (storage, random bytes, clock, events), so this
  * file runs under plain Node tests. The Taro binding is secure-storage.taro.ts.
