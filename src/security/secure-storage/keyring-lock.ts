@@ -60,8 +60,9 @@ const LOCKED_PATTERN = /^k1\.([A-Za-z0-9+/]+={0,2})\.([A-Za-z0-9+/]+={0,2})$/
  *
  * - `lock(json)` → `k1.<iv>.<ciphertext>`; makes and keeps the device key on first use.
  * - `unlock(stored)` → the JSON. Throws ERR_KEY_LOST when the vault has no usable key (the store
- *   then discards the keyring and its items), ERR_TAMPERED when the text is not a locked keyring
- *   or does not open with this device's key (a plain keyring written in is refused too: trusting
+ *   then discards the keyring and its items: a key cleared from the browser, or a plain keyring
+ *   left by a build before this lock), ERR_TAMPERED when there is a device key and the text is
+ *   not a locked keyring or does not open with it (a plain keyring written in is refused: trusting
  *   it would let anyone who can write localStorage choose the key).
  * - `forget()` deletes the device key (wipe).
  * Every call throws ERR_KEY_STORE_UNAVAILABLE when the vault or WebCrypto cannot be used:
@@ -102,11 +103,13 @@ export function createDeviceKeyringLock(options: DeviceKeyringLockOptions): Keyr
     },
 
     async unlock(stored) {
+      const crypto = subtle()
+      // No device key: whatever the keyring says, nobody can vouch for it. That is also how a
+      // keyring from before this lock (plain JSON, an older H5 build) is met: discarded cleanly.
+      const key = await deviceKey()
+      if (!key) throw new AppError('ERR_KEY_LOST', 'there is no device key for this keyring')
       const parts = LOCKED_PATTERN.exec(stored)
       if (!parts) throw new AppError('ERR_TAMPERED', 'the keyring is not a locked keyring')
-      const crypto = subtle()
-      const key = await deviceKey()
-      if (!key) throw new AppError('ERR_KEY_LOST', 'the device key that locked the keyring is gone')
       let opened: ArrayBuffer
       try {
         const iv = fromBase64(parts[1])

@@ -269,7 +269,7 @@ describe('a secure store whose keyring is locked (the H5 build)', () => {
     expect(events.map((event) => event.code)).toEqual(['ERR_KEY_LOST', 'ERR_KEY_LOST'])
   })
 
-  test('a plain keyring written into storage is not trusted: discarded as ERR_TAMPERED', async () => {
+  test('a plain keyring written in beside a device key is not trusted: ERR_TAMPERED', async () => {
     const { memory, events, store, make } = setup()
     await store.set('session', 'token-abc', { ttlMs: HOUR })
     memory.items.set('secure.keyring', KEYRING)
@@ -278,6 +278,30 @@ describe('a secure store whose keyring is locked (the H5 build)', () => {
       ['keyring', 'ERR_TAMPERED'],
       ['session', 'ERR_TAMPERED'],
     ])
+  })
+
+  test('a plain keyring left by a build before the lock is discarded cleanly: ERR_KEY_LOST', async () => {
+    // What an H5 install made before this change holds: items under a plain keyring, no device key.
+    const memory = createMemoryStorage()
+    const events: StorageEvent[] = []
+    const options = {
+      storage: memory.port,
+      randomBytes: random,
+      now: () => Date.UTC(2026, 10, 26, 8, 0, 0),
+      onEvent: (event: StorageEvent) => events.push(event),
+    }
+    await new SecureStore(options).set('session', 'token-abc', { ttlMs: HOUR })
+    const vault = createMemoryVault()
+    const upgraded = new SecureStore({ ...options, keyringLock: lockOver(vault.vault) })
+    expect(await upgraded.sweep()).toEqual({ kept: 0, expired: 0, discarded: 1 })
+    // Not tampering: the kill switch's local lock counts ERR_TAMPERED only.
+    expect(events.map((event) => [event.name, event.code])).toEqual([
+      ['keyring', 'ERR_KEY_LOST'],
+      ['session', 'ERR_KEY_LOST'],
+    ])
+    expect(memory.items.size).toBe(0)
+    await upgraded.set('session', 'token-new', { ttlMs: HOUR })
+    expect(memory.items.get('secure.keyring')).toMatch(/^k1\./)
   })
 
   test('no IndexedDB or WebCrypto: nothing sealed, nothing discarded, ERR_KEY_STORE_UNAVAILABLE', async () => {
