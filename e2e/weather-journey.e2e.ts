@@ -6,6 +6,12 @@ import {
   screenshot,
   appServerAndBrowser,
 } from './support/browser'
+import {
+  masterKeysUsingDeviceKey,
+  readStoredByOrigin,
+  storedKeysThatOpen,
+} from './support/stored-keys'
+import { deriveKeys, open, readHeader } from '../src/security/secure-storage/envelope'
 
 // The H5 build (npm run test:e2e builds it) in Debian's Chromium, as a user would use it:
 // served by the reference server itself over HTTPS, under its Content-Security-Policy.
@@ -206,7 +212,7 @@ test('an unknown route opens home, whether the app is starting or already open',
   await page.context().close()
 })
 
-test('sign in from the privacy center: localStorage holds only sealed data; sign out wipes it', async () => {
+test('sign in from the privacy center: no stored value holds a credential or a key; a reload opens them; sign out wipes them', async () => {
   const { page, problems } = await openPhonePage(app.browser)
   const issued: Array<{ token: string; signingKey: string }> = []
   const loginCodes: string[] = []
@@ -235,31 +241,134 @@ test('sign in from the privacy center: localStorage holds only sealed data; sign
   expect(issued).toHaveLength(1)
   expect(loginCodes[0]).toMatch(/^h5-preview-[0-9a-f]{32}$/)
 
-  // Every stored value, searched for the token, the signing key, the login code and any openid.
-  const stored = await page.evaluate(() =>
-    Object.keys(localStorage).map((key) => [key, localStorage.getItem(key) ?? '']),
+  // Every value the origin stores (localStorage, sessionStorage, cookies, every IndexedDB record),
+  // searched for the token, the signing key, the login code, any openid, and any key.
+  const stored = await readStoredByOrigin(page)
+  const inLocalStorage = new Map(
+    stored.text.filter(([where]) => where === 'localStorage').map(([, key, value]) => [key, value]),
   )
-  const keys = stored.map(([key]) => key)
-  expect(keys).toEqual(expect.arrayContaining(['secure.keyring', 'secure.item.session']))
-  const everything = stored.flat().join('\n')
+  expect([...inLocalStorage.keys()]).toEqual(
+    expect.arrayContaining(['secure.keyring', 'secure.item.session', 'consent.keyring']),
+  )
+  const everything = [
+    ...stored.text.flat(),
+    ...stored.indexedDb.map((record) => record.text ?? ''),
+  ].join('\n')
   expect(everything.length).toBeGreaterThan(200)
   for (const secret of [issued[0].token, issued[0].signingKey, loginCodes[0]]) {
     expect(everything).not.toContain(secret)
   }
   expect(everything).not.toMatch(/dev_[A-Za-z0-9_-]{24}|openid/i)
-  const session = stored.find(([key]) => key === 'secure.item.session')?.[1] ?? ''
-  expect(JSON.parse(session).data).toMatch(/^v1\.[0-9a-f]{8}\.\d+\./)
+  const sealed = {
+    session: JSON.parse(inLocalStorage.get('secure.item.session') ?? '{}').data as string,
+    record: JSON.parse(inLocalStorage.get('consent.item.record') ?? '{}').data as string,
+  }
+  expect(sealed.session).toMatch(/^v1\.[0-9a-f]{8}\.\d+\./)
 
-  // A reload opens the sealed session again; sign-out (a signed DELETE) wipes keys and items.
+  // STORAGE on H5: no stored value is a key that opens the sealed items (the keyrings are locked,
+  // `k1.`), and the device keys in IndexedDB are CryptoKeys the browser refuses to export.
+  expect(storedKeysThatOpen(stored, sealed.session, 'session')).toEqual([])
+  expect(storedKeysThatOpen(stored, sealed.record, 'record')).toEqual([])
+  for (const keyring of ['secure.keyring', 'consent.keyring']) {
+    expect(JSON.parse(inLocalStorage.get(keyring) ?? '{}').data).toMatch(/^k1\./)
+  }
+  expect(stored.indexedDb).toEqual([
+    expect.objectContaining({ where: 'secure-storage/device-keys/consent.keyring' }),
+    expect.objectContaining({ where: 'secure-storage/device-keys/secure.keyring' }),
+  ])
+  for (const { cryptoKey } of stored.indexedDb) {
+    expect(cryptoKey).toEqual({ extractable: false, algorithm: 'AES-GCM', exported: 'refused' })
+  }
+  // What the check is looking for: the real master key, found as a script on the origin could
+  // (by using the device key), opens the session; no stored value holds it in any form.
+  const [master] = await masterKeysUsingDeviceKey(page, 'secure.keyring')
+  const { keyId } = readHeader(sealed.session)
+  const opened = open(sealed.session, deriveKeys(keyId, master), {
+    name: 'session',
+    now: Date.now(),
+  })
+  expect(opened).toContain(issued[0].token)
+  const masterBytes = Buffer.from(master, 'hex')
+  for (const form of [master, masterBytes.toString('base64'), masterBytes.toString('base64url')]) {
+    expect(everything).not.toContain(form)
+  }
+
+  // A reload unlocks the keyrings again and opens the sealed session and consent record;
+  // sign-out (a signed DELETE) wipes the session's keys, items and device key.
   await page.reload()
   await page.locator('#privacy-session-status', { hasText: '已登录' }).waitFor()
+  await page.locator('#privacy-consent-status', { hasText: '同意了隐私政策' }).waitFor()
   await page.locator('#privacy-sign-out').click()
   await page.locator('#privacy-session-status', { hasText: '已退出登录' }).waitFor()
   const left = await page.evaluate(() => Object.keys(localStorage))
   expect(left.filter((key) => key.startsWith('secure.'))).toEqual([])
+  const keysLeft = await readStoredByOrigin(page)
+  expect(keysLeft.indexedDb.map((record) => record.where)).toEqual([
+    'secure-storage/device-keys/consent.keyring',
+  ])
   const after = await app.server.signed(issued[0], '/v1/me/data')
   expect(after.status).toBe(401)
 
+  expect(problems).toEqual([])
+  await page.context().close()
+})
+
+test('the device key cleared from the browser: sealed items are discarded and reported, the app carries on', async () => {
+  const { page, problems } = await openPhonePage(app.browser)
+  await page.goto(app.server.url)
+  await answerConsent(page, 'agree')
+  await page.getByText('未来 5 天').waitFor()
+
+  // Site data cleared in part (DevTools' Application tab, or a browser setting): IndexedDB goes,
+  // localStorage stays. The locked keyring can no longer be opened by anyone.
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const request = indexedDB.deleteDatabase('secure-storage')
+        request.onsuccess = () => resolve()
+        request.onerror = () => reject(request.error)
+      }),
+  )
+  await page.reload()
+  // The consent record went with its keyring (ERR_KEY_LOST): the app asks again, nothing breaks,
+  // and the kill switch's local lock does not engage (a loss is not tampering).
+  await answerConsent(page, 'agree')
+  await page.getByText('未来 5 天').waitFor()
+  await expect(page.locator('#home-city:visible').count()).resolves.toBe(1)
+
+  // The discard reached the server as a report (names and codes only) once consent allowed it.
+  const reported = () =>
+    (app.server.db.prepare('SELECT message FROM error_reports').all() as Array<{ message: string }>)
+      .map((row) => row.message)
+      .join('\n')
+  const started = Date.now()
+  while (!reported().includes('storage.discarded keyring ERR_KEY_LOST')) {
+    if (Date.now() - started > 20_000) throw new Error(`no ERR_KEY_LOST report: ${reported()}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+
+  // A reload opens the new record under the new device key: no question this time.
+  await page.reload()
+  await page.getByText('未来 5 天').waitFor()
+  await expect(page.locator('#consent-dialog').count()).resolves.toBe(0)
+  expect(problems).toEqual([])
+  await page.context().close()
+})
+
+test('a browser that cannot keep the device key: nothing is stored, weather works, sign-in is refused plainly', async () => {
+  const { page, problems } = await openPhonePage(app.browser)
+  // As in a browser without IndexedDB (or one that refuses it in private mode): FAIL CLOSED.
+  await page.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined }))
+  await page.goto(app.server.url)
+  // The decision holds for this visit; it cannot be sealed, so it is not kept at all.
+  await page.locator('#consent-agree:visible').click()
+  await page.locator('#consent-dialog').waitFor({ state: 'detached' })
+  await page.getByText('未来 5 天').waitFor()
+  await page.locator('#home-privacy-center').click()
+  await page.locator('#privacy-sign-in').click()
+  await page.locator('#privacy-session-error', { hasText: '无法安全保存登录状态' }).waitFor()
+  const keys = await page.evaluate(() => Object.keys(localStorage))
+  expect(keys.filter((key) => /^(secure|consent)\./.test(key))).toEqual([])
   expect(problems).toEqual([])
   await page.context().close()
 })

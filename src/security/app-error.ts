@@ -27,6 +27,16 @@ export type AppErrorCode =
   | 'ERR_UNSUPPORTED_VERSION'
   /** The platform has no secure random source; the app refuses to make keys without one. */
   | 'ERR_NO_SECURE_RANDOM'
+  /**
+   * H5: the browser cannot keep the device key that locks the keyring (no IndexedDB or WebCrypto,
+   * or it refused to open): nothing is sealed or opened, and nothing stored is discarded.
+   */
+  | 'ERR_KEY_STORE_UNAVAILABLE'
+  /**
+   * H5: the device key that locked the keyring is gone (site data partly cleared): the keyring and
+   * every item sealed under it were discarded. A loss, not tampering.
+   */
+  | 'ERR_KEY_LOST'
   /** A URL that is not https was refused before anything was sent. */
   | 'ERR_INSECURE_URL'
   /** An https URL whose host is not on the allow-list was refused before anything was sent. */

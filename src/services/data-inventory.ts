@@ -260,7 +260,8 @@ const data: Datum[] = [
     categoryNote: '随机数，与任何人无关；它保护同意记录',
     purpose: '加密封存同意记录',
     basis: 'not-applicable',
-    method: '首次保存同意记录时在手机上生成；微信版另用微信的加密存储保存',
+    method:
+      '首次保存同意记录时在手机上生成；微信版另用微信的加密存储保存；网页版用浏览器保管、无法导出的设备密钥（IndexedDB）加密后保存',
     where: [{ kind: 'device', key: 'consent.keyring', sealed: false }],
     retention: { text: '保留在手机上，直到删除小程序或清除其存储' },
     sharedWith: [],
@@ -292,7 +293,8 @@ const data: Datum[] = [
     categoryNote: '随机数，与任何人无关；它保护登录状态',
     purpose: '加密封存登录状态',
     basis: 'not-applicable',
-    method: '首次登录时在手机上生成；微信版另用微信的加密存储保存',
+    method:
+      '首次登录时在手机上生成；微信版另用微信的加密存储保存；网页版用浏览器保管、无法导出的设备密钥（IndexedDB）加密后保存',
     where: [{ kind: 'device', key: 'secure.keyring', sealed: false }],
     retention: { text: '与登录状态同在' },
     sharedWith: [],

@@ -177,8 +177,11 @@ export class SessionService implements CredentialsProvider {
     try {
       await this.options.store.set(SESSION_ITEM, JSON.stringify(session), { ttlMs: lifetimeMs })
     } catch (cause) {
+      // Full storage, and (H5) a browser that cannot keep the keyring's device key, keep their
+      // codes: the user can do something about either.
+      const kept = ['ERR_STORAGE_QUOTA', 'ERR_KEY_STORE_UNAVAILABLE'] as const
       throw new AppError(
-        isAppError(cause, 'ERR_STORAGE_QUOTA') ? 'ERR_STORAGE_QUOTA' : 'ERR_STORAGE_FAILED',
+        kept.find((code) => isAppError(cause, code)) ?? 'ERR_STORAGE_FAILED',
         'signed in, but the session could not be kept on this device',
         { cause },
       )

@@ -1,6 +1,7 @@
 import Taro from '@tarojs/taro'
 import { AppError, isAppError } from '../app-error'
 import { platformRandomBytes } from '../secure-random/secure-random.taro'
+import { platformKeyringLock } from './platform-keyring-lock'
 import { SecureStore, type StorageEvent, type StoragePort } from './secure-store'
 
 /**
@@ -8,7 +9,9 @@ import { SecureStore, type StorageEvent, type StoragePort } from './secure-store
  * - weapp: WeChat's async storage with `encrypt: true` (base library 2.21.3+) on top of our own
  *   sealing, so a copied storage file is also encrypted by WeChat with a key it keeps. The flag
  *   lowers WeChat's limits to 0.7 MB a key and 7.1 MB in all.
- * - H5: localStorage, through Taro (any script on the page can read it, hence the sealing).
+ * - H5: localStorage, through Taro (any script on the page can read it, hence the sealing), with
+ *   the keyring itself locked by a non-extractable WebCrypto key kept in IndexedDB
+ *   (platform-keyring-lock.h5.ts), so no key sits in localStorage.
  * WeChat's `errMsg` strings become ERR_STORAGE_QUOTA / ERR_STORAGE_FAILED here and nowhere else.
  * Reading never depends on an errMsg wording: WeChat documents neither the text for "absent" nor
  * for "written with the other encrypt flag". A failed read is tried once with the other flag; if
@@ -22,11 +25,12 @@ export function createTaroStoragePort(): StoragePort {
 /**
  * A secure store on Taro's storage. `onEvent` receives discarded items (MONITOR reports them);
  * `prefix` (default `secure.`) keeps stores with different lifetimes apart: wiping one leaves
- * the others.
+ * the others. On H5 its keyring is locked with the store's own device key (keyring-lock.ts), and
+ * every call fails with ERR_KEY_STORE_UNAVAILABLE where the browser cannot keep one.
  */
 export function createSecureStore(
   onEvent?: (event: StorageEvent) => void,
-  prefix?: string,
+  prefix = 'secure.',
 ): SecureStore {
   return new SecureStore({
     storage: createTaroStoragePort(),
@@ -34,6 +38,7 @@ export function createSecureStore(
     now: () => Date.now(),
     onEvent,
     prefix,
+    keyringLock: platformKeyringLock(`${prefix}keyring`),
   })
 }
 

@@ -1,16 +1,19 @@
 /**
  * STORAGE: encrypted local storage with expiry, for tokens and other sensitive values.
  *
- * What it protects against: other mini programs and web pages (they cannot read this storage
- * anyway, and on H5 other scripts see only sealed text), casual inspection of the storage
- * (DevTools' Storage panel, a support screenshot), a storage file copied off the device or out of
- * a backup without its key, and tampering (a changed, truncated or moved value is detected and
- * discarded, never used). Expiry bounds how long a leaked copy stays useful.
+ * What it protects against: other mini programs and web origins (they cannot read this storage
+ * anyway), a storage file copied off the device or out of a backup without its key (weapp:
+ * WeChat's `encrypt: true` file; H5: localStorage, whose keyring is locked with a key the browser
+ * will not export, see keyring-lock.ts), casual inspection of item values (DevTools' Storage
+ * panel, a support screenshot; on H5 of the keyring too), and tampering (a changed, truncated or
+ * moved value is detected and discarded, never used). Expiry bounds how long a leaked copy stays
+ * useful.
  *
  * What it cannot protect against: the key lives on the same device. Someone who controls the
  * device or runs code inside this app (a rooted phone, a malicious SDK, XSS on H5) can read the
- * key and open everything. It is defence in depth, not a vault: keep secrets that must not be on
- * the device on the server.
+ * keyring (weapp) or use the device key (H5) and open everything. It is defence in depth, not a
+ * vault: keep secrets that must not be on the device on the server. Per build, in full:
+ * docs/storage-and-transport.md.
  *
  * Pure logic: the platform arrives through ports (storage, random bytes, clock, events), so this
  * file runs under plain Node tests. The Taro binding is secure-storage.taro.ts.
@@ -43,12 +46,35 @@ export interface StoragePort {
   keys(): Promise<string[]>
 }
 
+/**
+ * How the keyring is kept in storage. weapp: as it is (WeChat's `encrypt: true` storage holds it);
+ * H5: locked with a non-extractable device key (keyring-lock.ts). A lock's `unlock` throws
+ * ERR_TAMPERED (refused: the store discards the keyring), ERR_KEY_LOST (the device key is gone:
+ * the store discards the keyring and every item) or anything else (the call fails, nothing is
+ * discarded: ERR_KEY_STORE_UNAVAILABLE).
+ */
+export interface KeyringLock {
+  /** The text to store for the keyring's JSON. */
+  lock(keyring: string): Promise<string>
+  /** The keyring's JSON from what `lock` returned. */
+  unlock(stored: string): Promise<string>
+  /** Forgets whatever the lock keeps (wipe). */
+  forget(): Promise<void>
+}
+
+/** The keyring stored as it is: for storage the platform already encrypts (weapp). */
+const AS_IT_IS: KeyringLock = {
+  lock: async (keyring) => keyring,
+  unlock: async (stored) => stored,
+  forget: async () => undefined,
+}
+
 /** A security-relevant thing that happened; MONITOR turns these into (scrubbed) reports. */
 export interface StorageEvent {
   type: 'storage.discarded'
   /** The item's name (never its value). */
   name: string
-  /** Why: ERR_TAMPERED, ERR_UNSUPPORTED_VERSION, ERR_STORAGE_UNREADABLE. */
+  /** Why: ERR_TAMPERED, ERR_UNSUPPORTED_VERSION, ERR_STORAGE_UNREADABLE, ERR_KEY_LOST. */
   code: AppErrorCode
 }
 
@@ -60,6 +86,8 @@ export interface SecureStoreOptions {
   onEvent?: (event: StorageEvent) => void
   /** Storage keys this store owns start with this (default `secure.`). */
   prefix?: string
+  /** How the keyring is kept (default: as it is). */
+  keyringLock?: KeyringLock
 }
 
 export interface SetOptions {
@@ -90,10 +118,13 @@ export class SecureStore {
   private readonly onEvent: (event: StorageEvent) => void
   private readonly itemPrefix: string
   private readonly keyringKey: string
+  private readonly keyringLock: KeyringLock
   /** Operations run one after another: a rotation never interleaves with a write. */
   private queue: Promise<unknown> = Promise.resolve()
   /** The keyring once read from storage, with the keys derived from it. */
   private keyring: LoadedKeyring | undefined
+  /** Items discarded with a lost keyring, for the next sweep's count. */
+  private lostItems = 0
 
   constructor(options: SecureStoreOptions) {
     const prefix = options.prefix ?? 'secure.'
@@ -103,6 +134,7 @@ export class SecureStore {
     this.onEvent = options.onEvent ?? (() => undefined)
     this.itemPrefix = `${prefix}item.`
     this.keyringKey = `${prefix}keyring`
+    this.keyringLock = options.keyringLock ?? AS_IT_IS
   }
 
   /** Seals `value` under `name` with a fresh IV. Throws ERR_STORAGE_QUOTA when it does not fit. */
@@ -145,7 +177,9 @@ export class SecureStore {
   /** Run at launch: removes every expired or unreadable item (reporting the unreadable ones). */
   sweep(): Promise<SweepResult> {
     return this.serial(async () => {
-      const result: SweepResult = { kept: 0, expired: 0, discarded: 0 }
+      await this.loadedKeyring() // first: a lost keyring takes its items with it
+      const result: SweepResult = { kept: 0, expired: 0, discarded: this.lostItems }
+      this.lostItems = 0
       for (const name of await this.itemNames()) {
         const opened = await this.openItem(name)
         if (opened.kind === 'ok') result.kept++
@@ -179,12 +213,16 @@ export class SecureStore {
     })
   }
 
-  /** Logout and consent withdrawal: removes every item and the keys. Nothing is recoverable. */
+  /**
+   * Logout and consent withdrawal: removes every item, the keys, and the lock's device key (H5).
+   * Nothing is recoverable.
+   */
   wipe(): Promise<void> {
     return this.serial(async () => {
       for (const name of await this.itemNames()) await this.storage.remove(this.itemPrefix + name)
       await this.storage.remove(this.keyringKey)
       this.keyring = undefined
+      await this.keyringLock.forget()
     })
   }
 
@@ -273,15 +311,19 @@ export class SecureStore {
   }
 
   private async readKeyring(): Promise<LoadedKeyring> {
-    let stored: string | undefined
+    let parsed: Keyring | undefined
     try {
-      stored = await this.storage.read(this.keyringKey)
+      const stored = await this.storage.read(this.keyringKey)
+      if (stored === undefined) return withDerivedKeys(undefined, {})
+      parsed = parseKeyring(await this.keyringLock.unlock(stored))
     } catch (error) {
-      if (!isAppError(error, 'ERR_STORAGE_UNREADABLE')) throw error
-      stored = '' // unreadable: handled below like a damaged keyring
+      if (isAppError(error, 'ERR_KEY_LOST')) return this.discardLostKeyring()
+      // Unreadable, or a locked keyring that does not open: handled below like a damaged one.
+      // Anything else (storage failed, no key store) fails the call and discards nothing.
+      if (!isAppError(error, 'ERR_STORAGE_UNREADABLE') && !isAppError(error, 'ERR_TAMPERED')) {
+        throw error
+      }
     }
-    if (stored === undefined) return withDerivedKeys(undefined, {})
-    const parsed = parseKeyring(stored)
     if (!parsed) {
       // Without a readable keyring no item can be opened: they are discarded when read.
       this.onEvent({ type: 'storage.discarded', name: 'keyring', code: 'ERR_TAMPERED' })
@@ -289,6 +331,22 @@ export class SecureStore {
       return withDerivedKeys(undefined, {})
     }
     return withDerivedKeys(parsed.current, parsed.keys)
+  }
+
+  /**
+   * The device key that locked the keyring is gone (H5: site data partly cleared), so no item can
+   * be opened: the keyring and every item go now, reported as ERR_KEY_LOST. A loss, not
+   * tampering: the kill switch counts only ERR_TAMPERED.
+   */
+  private async discardLostKeyring(): Promise<LoadedKeyring> {
+    await this.storage.remove(this.keyringKey)
+    this.onEvent({ type: 'storage.discarded', name: 'keyring', code: 'ERR_KEY_LOST' })
+    for (const name of await this.itemNames()) {
+      await this.storage.remove(this.itemPrefix + name)
+      this.onEvent({ type: 'storage.discarded', name, code: 'ERR_KEY_LOST' })
+      this.lostItems++
+    }
+    return withDerivedKeys(undefined, {})
   }
 
   private async makeKey() {
@@ -299,7 +357,7 @@ export class SecureStore {
 
   private async saveKeyring(current: string, raw: Record<string, string>): Promise<LoadedKeyring> {
     const record: Keyring = { current, keys: raw }
-    await this.storage.write(this.keyringKey, JSON.stringify(record))
+    await this.storage.write(this.keyringKey, await this.keyringLock.lock(JSON.stringify(record)))
     this.keyring = withDerivedKeys(current, raw)
     return this.keyring
   }

@@ -193,6 +193,8 @@ function errorText(error: AppError): string {
       return '微信登录失败，请稍后重试。'
     case 'ERR_STORAGE_QUOTA':
       return '手机存储空间不足，无法保存登录状态。请清理空间后重试。'
+    case 'ERR_KEY_STORE_UNAVAILABLE':
+      return '这个浏览器无法安全保存登录状态（可能是无痕模式或版本过旧），所以不能登录。天气仍可正常查看。'
     case 'ERR_NO_SECURE_RANDOM':
       return '当前微信版本过低，无法安全保存登录状态。请升级微信后重试。'
     case 'ERR_STORAGE_FAILED':
