@@ -53,6 +53,21 @@ test('incident start while the app sits on home: the maintenance page within the
   // The navigation bar's home button cannot be hidden on H5: home sends the user back.
   await page.locator('.taro-navigation-bar-home:visible').click()
   await page.locator('#maintenance-message:visible', { hasText: '系统升级中' }).waitFor()
+  // Any page opened by its address during the incident gives way to the maintenance page: by a
+  // new address in the same tab (no reload), and by a fresh load of that address.
+  await page.evaluate(() => (window.location.hash = '#/more/pages/privacy-center/index'))
+  await page.waitForURL(/#\/pages\/maintenance\/index$/)
+  await page.locator('#maintenance-message:visible', { hasText: '系统升级中' }).waitFor()
+  for (const hash of ['#/more/pages/privacy-center/index', '#/more/pages/city-picker/index']) {
+    const other = await openPhonePage(app.browser)
+    await other.page.goto(`${app.server.url}/${hash}`)
+    await other.page.waitForURL(/#\/pages\/maintenance\/index$/)
+    await other.page.locator('#maintenance-message:visible', { hasText: '系统升级中' }).waitFor()
+    expect(await other.page.locator('body').innerText()).not.toContain('ERR_MAINTENANCE')
+    // The launch's weather request is refused (503): what the server says during an incident.
+    expect(other.problems.filter((problem) => !problem.startsWith('HTTP 503: '))).toEqual([])
+    await other.page.close()
+  }
   mkdirSync(dirname(INCIDENT_TIMING_FILE), { recursive: true })
   writeFileSync(INCIDENT_TIMING_FILE, JSON.stringify({ toMaintenanceMs, at: new Date() }))
 
