@@ -74,6 +74,14 @@ const DEFAULT_DIST = resolve(__dirname, '..', '..', 'dist')
 const openPrograms = new Set<MiniProgram>()
 
 /**
+ * Pages that rendered a node deeper than the build's `baseLevel` (config/index.ts), through Taro's
+ * recursive `comp` component, in this test file: route -> how often. WeChat renders such nodes,
+ * only more slowly; the harness's jest setup fails a file whose pages do it (the level is chosen
+ * so that no page does).
+ */
+export const deepRenders = new Map<string, number>()
+
+/**
  * Closes every program a test file left open and returns the route each one showed (`[]` when
  * the file closed all of its own). A program left open keeps the build's timers running (the kill
  * switch's status watch reschedules itself for ever), so jest never exits: the harness's jest
@@ -419,15 +427,18 @@ export class MiniProgram {
   }
 
   /** Custom components (Taro's `comp` for deep trees) are rendered in place, as WeChat does. */
-  private expandComponents(node: RenderedNode, ownerPath: string): RenderedNode {
+  private expandComponents(node: RenderedNode, ownerPath: string, route = ownerPath): RenderedNode {
     const components = this.usingComponents(ownerPath)
     const visit = (current: RenderedNode): RenderedNode => {
       const name = current.tag.replace(/^wx-/, '')
       const componentPath = components[name]
       let children = current.children ?? []
+      if (name === 'comp' && componentPath) {
+        deepRenders.set(route, (deepRenders.get(route) ?? 0) + 1)
+      }
       if (componentPath) {
         const inner = this.generate(componentPath, current.attr)
-        children = [this.expandComponents(inner, componentPath)]
+        children = [this.expandComponents(inner, componentPath, route)]
       }
       return {
         ...current,
