@@ -202,6 +202,17 @@ export const CONSENT_PURPOSE_LABELS: Record<ConsentPurpose, string> = {
   analytics: '使用统计',
 }
 
+/**
+ * What each consent purpose lets the app do, in one plain sentence: the policy's summary lists
+ * these (the data under each purpose are named from `gatedBy`). A Record, so none is left out.
+ */
+export const CONSENT_PURPOSE_SUMMARY: Record<ConsentPurpose, string> = {
+  location: '你点“使用我的位置”时，把模糊位置在手机上换算成城市，坐标不保存、不上传',
+  account: '登录后，你可以查看、导出和删除我们服务器上关于你的数据',
+  errorReports: '应用出错时，去除个人信息后发送错误报告，帮我们修复故障',
+  analytics: '只在你单独开启后，把功能的使用情况发送给微信分析',
+}
+
 /** Art. 13 in the user's words, with the article. */
 export const LEGAL_BASIS_TEXT: Record<LegalBasis, string> = {
   consent: '你的同意（《个人信息保护法》第十三条第一款第一项）',
