@@ -112,7 +112,7 @@ export function buildSummary(inventory: DataInventory = DATA_INVENTORY): string[
       (separate.length === 0
         ? '；不向任何第三方提供你的信息。'
         : `；只在你单独同意后向${separate.map((s) => s.name).join('、')}提供信息。`),
-    `你可以随时在隐私中心查看、导出、删除你的数据或撤回同意；有疑问请发邮件至 ${handler.email}。`,
+    `你可以随时在隐私中心查看、复制、删除你的数据或撤回同意；有疑问请发邮件至 ${handler.email}。`,
   ]
 }
 
@@ -281,6 +281,8 @@ function placeText(place: Place, sdkName: (id: string) => string): string {
       return `不保存：${place.note}`
     case 'sdk':
       return `由${sdkName(place.sdk)}的提供方保存`
+    case 'clipboard':
+      return place.note
   }
 }
 
