@@ -337,6 +337,30 @@ test('my data: 复制 puts the whole export on WeChat’s clipboard, a privacy A
   expectStorageDeclared(fake)
 })
 
+test('my data: WeChat asks its privacy authorization again before the first copy when the guide gained Clipboard', async () => {
+  const guideKinds = buildPrivacyGuide().setting_list.map((entry) => entry.privacy_key)
+  const { fake } = connectedWx(createFakeWx({ privacy: { guideKinds } }))
+  fake.control.loginCodes.push('weapp-journey-copy-asked')
+  const program = await openPrivacyCenter(fake)
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+  await program.currentPage.tap({ id: 'privacy-export' })
+  await program.currentPage.waitForText('同意记录：1 条')
+  // The user agreed to the guide before it declared Clipboard: WeChat's record no longer counts.
+  fake.control.privacy.agreed = false
+
+  await program.currentPage.tap({ id: 'privacy-export-copy' })
+  await program.currentPage.waitForText('欢迎使用安心天气')
+  expect(fake.control.privacy.requests.map((r) => r.referrer)).toEqual(['setClipboardData'])
+  expect(fake.control.clipboard).toBe('')
+  await program.currentPage.tap({ id: 'consent-agree' })
+  await program.currentPage.waitForText('已复制到剪贴板')
+  expect(fake.control.privacy.requests.map((r) => r.state)).toEqual(['agreed'])
+  expect(JSON.parse(fake.control.clipboard)).toMatchObject({ consents: expect.any(Array) })
+  expect(fake.control.violations).toEqual([])
+  expectHealthy(program)
+})
+
 test('my data: when WeChat refuses the clipboard the user is told, and the text is still there to select', async () => {
   const { fake } = connectedWx()
   fake.control.loginCodes.push('weapp-journey-copy-refused')
