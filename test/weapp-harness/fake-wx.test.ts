@@ -839,16 +839,19 @@ describe('clipboard (a privacy API, data kind Clipboard)', () => {
     [undefined, 'Undefined'],
     [{ a: 1 }, 'Object'],
     [42, 'Number'],
-  ])('data %p is refused as WeChat refuses it: fail then complete, nothing copied', async (data, type) => {
-    const { wx, control } = createFakeWx({ privacy: { agreed: true } })
-    const { events } = await callWithCallbacks(wx, 'setClipboardData', { data })
-    expect(events).toEqual([
-      `fail:setClipboardData:fail parameter error: parameter.data should be String instead of ${type};`,
-      'complete',
-    ])
-    expect(control.clipboard).toBe('')
-    expect(control.toasts).toEqual([])
-  })
+  ])(
+    'data %p is refused as WeChat refuses it: fail then complete, nothing copied',
+    async (data, type) => {
+      const { wx, control } = createFakeWx({ privacy: { agreed: true } })
+      const { events } = await callWithCallbacks(wx, 'setClipboardData', { data })
+      expect(events).toEqual([
+        `fail:setClipboardData:fail parameter error: parameter.data should be String instead of ${type};`,
+        'complete',
+      ])
+      expect(control.clipboard).toBe('')
+      expect(control.toasts).toEqual([])
+    },
+  )
 
   test('fails when the privacy guide does not declare Clipboard, before anything is asked', async () => {
     const { wx, control, heard } = withListener({ privacy: { guideKinds: ['Location'] } })
