@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { Page } from 'playwright-core'
+import { readFileSync } from 'node:fs'
+import type { BrowserContextOptions, Page } from 'playwright-core'
 import {
   answerConsent,
   expectSaved,
@@ -63,8 +64,8 @@ function nextCall(page: Page, method: string, path: string) {
  * privacy center and 登录. Returns the session the server issued (read from its answer to the
  * app, as the app received it) and the user it belongs to (from the server's sessions table).
  */
-async function signedInAtPrivacyCenter() {
-  const { page, problems } = await openPhonePage(app.browser)
+async function signedInAtPrivacyCenter(options: BrowserContextOptions = {}) {
+  const { page, problems } = await openPhonePage(app.browser, options)
   await page.goto(app.server.url)
   await answerConsent(page, 'agree')
   await expectHomeWeather(page, '北京')
@@ -142,7 +143,7 @@ test('查看我的数据: a readable summary and the full JSON the server holds;
   expect(summary).toContain('同意记录：1 条')
   expect(summary).toContain('登录会话：1 个')
   expect(summary).toContain('错误报告：0 条')
-  expect(summary).toContain('完整数据（长按可复制）：')
+  expect(summary).toContain('完整数据（也可长按选择复制）：')
 
   // The JSON shown is what the server holds for that session: asked again, it answers the same
   // (only the export's own time differs).
@@ -166,12 +167,57 @@ test('查看我的数据: a readable summary and the full JSON the server holds;
   await expect(page.locator('#privacy-device-session').innerText()).resolves.toContain(
     '已加密保存（内容不显示）',
   )
+  // Its key, said for what it is.
+  await expect(page.locator('#privacy-device-secure-keyring').innerText()).resolves.toContain(
+    '已保存：随机生成的密钥，只用来加密封存登录状态，不含你的任何信息',
+  )
   const html = await page.content()
   for (const secret of [issued.token, issued.signingKey]) expect(html).not.toContain(secret)
   expect(html).not.toMatch(/dev_[A-Za-z0-9_-]{24}/)
 
   await result.scrollIntoViewIfNeeded()
   expectSaved(await screenshot(page, 'privacy-01-export'))
+
+  expect(problems).toEqual([])
+  await page.context().close()
+})
+
+test('复制 and 下载 (web): the export on the clipboard and in a JSON file, and no copy left in the page’s storage', async () => {
+  const { page, problems, userId } = await signedInAtPrivacyCenter({
+    permissions: ['clipboard-read', 'clipboard-write'],
+  })
+  await page.locator('#privacy-export').click()
+  await page.locator('#privacy-export-result').waitFor()
+  const shown = JSON.parse(await page.locator('#privacy-export-json').innerText()) as MyDataExport
+  expect(shown.user.id).toBe(userId)
+
+  await page.locator('#privacy-export-copy').click()
+  await page.locator('#privacy-export-copy-status', { hasText: '已复制到剪贴板' }).waitFor()
+  const copied = await page.evaluate(() => navigator.clipboard.readText())
+  expect(JSON.parse(copied)).toEqual(shown)
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('#privacy-export-download').click(),
+  ])
+  expect(download.suggestedFilename()).toBe(
+    `anxin-weather-my-data-${shown.exportedAt.slice(0, 10)}.json`,
+  )
+  const saved = JSON.parse(readFileSync(await download.path(), 'utf8')) as MyDataExport
+  expect(saved).toEqual(shown)
+
+  // Neither left the export in the page's storage (Taro's own H5 setClipboardData would have:
+  // it keeps the text under taro_clipboard).
+  const keys = await storageKeys(page)
+  expect(keys).not.toContain('taro_clipboard')
+  const stored = await page.evaluate(() =>
+    Object.keys(localStorage)
+      .map((key) => localStorage.getItem(key))
+      .join('\n'),
+  )
+  expect(stored).not.toContain(shown.user.openidHmac)
+  await page.locator('#privacy-export-copy').scrollIntoViewIfNeeded()
+  expectSaved(await screenshot(page, 'privacy-04-export-copied', { fullPage: false }))
 
   expect(problems).toEqual([])
   await page.context().close()

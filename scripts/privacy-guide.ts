@@ -52,6 +52,18 @@ export const PRIVATE_INFO_KEYS: Record<string, WechatPrivacyKey> = {
   chooseAddress: 'Address',
 }
 
+/**
+ * The privacy APIs the app calls that app.json cannot declare (`requiredPrivateInfos` takes only
+ * the location APIs), with their data kind. WeChat refuses such a call ("api scope is not declared
+ * in the privacy agreement") unless the privacy guide declares its kind, so the guide must. The
+ * weapp build is searched for every one of them (test/weapp/privacy-apis.test.ts): a new call of
+ * a privacy API fails that test until it is listed here and its datum is in the inventory.
+ */
+export const CALLED_PRIVACY_APIS: Record<string, WechatPrivacyKey> = {
+  // 隐私中心 > 查看我的数据 > 复制 (the inventory's `copied-export`).
+  setClipboardData: 'Clipboard',
+}
+
 /** The guide cannot be made: `problems` lists each, as `subject.field: what`. */
 export class PrivacyGuideError extends Error {
   constructor(readonly problems: string[]) {
@@ -68,11 +80,13 @@ export function declaredPrivateInfos(): string[] {
  * WeChat's privacy guide from the inventory: each personal datum under its WeChat data kind with
  * its purpose, each SDK with its kinds, the handler's contact and how changes are announced, and
  * the retention of everything the handler keeps. Throws PrivacyGuideError when the inventory
- * fails its checks (data-inventory.ts `checkInventory`) or disagrees with `requiredPrivateInfos`.
+ * fails its checks (data-inventory.ts `checkInventory`), disagrees with `requiredPrivateInfos`,
+ * or lacks the data kind of a privacy API the app calls (`CALLED_PRIVACY_APIS`).
  */
 export function buildPrivacyGuide(
   inventory: DataInventory = DATA_INVENTORY,
   requiredPrivateInfos: string[] = declaredPrivateInfos(),
+  calledPrivacyApis: Record<string, WechatPrivacyKey> = CALLED_PRIVACY_APIS,
 ): PrivacyGuide {
   const problems = checkInventory(inventory).map((p) => `${p.subject}.${p.field}: ${p.code}`)
   const personal = inventory.data.filter(isPersonal)
@@ -98,6 +112,9 @@ export function buildPrivacyGuide(
     if (keys.has(key) && !requiredPrivateInfos.some((api) => PRIVATE_INFO_KEYS[api] === key)) {
       problems.push(`${where}: ${key} is in the guide, but no API of it is declared`)
     }
+  }
+  for (const [api, key] of Object.entries(calledPrivacyApis)) {
+    if (!keys.has(key)) problems.push(`CALLED_PRIVACY_APIS: ${api} needs ${key} in the guide`)
   }
   if (problems.length > 0) throw new PrivacyGuideError(problems)
 

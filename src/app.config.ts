@@ -10,6 +10,8 @@ export default defineAppConfig({
         'pages/city-picker/index',
         'pages/privacy-policy/index',
         'pages/privacy-center/index',
+        'pages/collected-list/index',
+        'pages/sharing-list/index',
       ],
     },
   ],

@@ -69,8 +69,15 @@ export async function openPhonePage(
   return { page, problems }
 }
 
-/** Save a full-page screenshot as test-results/screenshots/<name>.png and return its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Save a screenshot as test-results/screenshots/<name>.png and return its path: the full page,
+ * or with `{ fullPage: false }` what the phone's screen shows now.
+ */
+export async function screenshot(
+  page: Page,
+  name: string,
+  { fullPage = true }: { fullPage?: boolean } = {},
+): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true })
   // Taro's H5 router slides pages in from the right. Wait until the page fits the phone's width
   // and nothing animates; a page that never fits has a horizontal overflow bug and fails here.
@@ -82,7 +89,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
     { timeout: 5_000 },
   )
   const path = join(SCREENSHOT_DIR, `${name}.png`)
-  await page.screenshot({ path, fullPage: true })
+  await page.screenshot({ path, fullPage })
   return path
 }
 

@@ -72,6 +72,11 @@ export type AppErrorCode =
   | 'ERR_LOCATION_TIMEOUT'
   /** A location was found, but no city of the list is near enough to stand for it. */
   | 'ERR_NO_CITY_NEARBY'
+  /**
+   * The system clipboard did not take the text: on weapp the user refused WeChat's privacy
+   * authorization or WeChat failed; in a browser the page may not write the clipboard.
+   */
+  | 'ERR_COPY_FAILED'
 
 /** Facts about a failure that are safe to show, log and report: never bodies or credentials. */
 export interface AppErrorDetails {

@@ -68,6 +68,11 @@ export type Place =
   | { kind: 'not-stored'; note: string }
   /** Held by the SDK's provider, not by us. */
   | { kind: 'sdk'; sdk: SdkId }
+  /**
+   * The phone's system clipboard: written only when the user taps 复制; the app never reads it.
+   * The phone keeps it, and other apps can read it, until something else is copied.
+   */
+  | { kind: 'clipboard'; note: string }
 
 export interface Retention {
   /** In the user's words, e.g. "1 年，到期后再次询问". */
@@ -200,6 +205,17 @@ export const CONSENT_PURPOSE_LABELS: Record<ConsentPurpose, string> = {
   location: '使用我的位置',
   errorReports: '错误报告',
   analytics: '使用统计',
+}
+
+/**
+ * What each consent purpose lets the app do, in one plain sentence: the policy's summary lists
+ * these (the data under each purpose are named from `gatedBy`). A Record, so none is left out.
+ */
+export const CONSENT_PURPOSE_SUMMARY: Record<ConsentPurpose, string> = {
+  location: '你点“使用我的位置”时，把模糊位置在手机上换算成城市，坐标不保存、不上传',
+  account: '登录后，你可以查看、导出和删除我们服务器上关于你的数据',
+  errorReports: '应用出错时，去除个人信息后发送错误报告，帮我们修复故障',
+  analytics: '只在你单独开启后，把功能的使用情况发送给微信分析',
 }
 
 /** Art. 13 in the user's words, with the article. */
@@ -419,6 +435,29 @@ const data: Datum[] = [
     collectedWhen: '你开启使用统计后，使用应用时',
     deletedWhen: '关闭使用统计或撤回同意后不再发送；已发送的由微信按其规则删除',
     wechatGuide: { omitted: '由第三方 SDK 微信分析收集，列在 SDK 信息中' },
+  },
+  {
+    id: 'copied-export',
+    name: '复制的导出数据',
+    what: '你在隐私中心导出的、服务器上关于你的全部数据（一段文字）',
+    category: 'personal',
+    categoryNote: '内容就是你的账号数据',
+    purpose: '把你导出的数据复制到剪贴板，方便你自己保存或转交',
+    basis: 'legal-duty',
+    gatedBy: 'account',
+    method:
+      '只在你点击“复制”时写入手机的剪贴板；本应用从不读取剪贴板。网页版另可点击“下载”，保存为你设备上的文件',
+    where: [
+      {
+        kind: 'clipboard',
+        note: '手机的系统剪贴板：其他应用也能读取，直到你复制别的内容',
+      },
+    ],
+    retention: { text: '本应用不保存；剪贴板里的内容在你复制别的内容时被替换' },
+    sharedWith: [],
+    collectedWhen: '你在隐私中心查看数据后点击“复制”时',
+    deletedWhen: '你复制别的内容时被替换；下载的文件由你自己保管和删除',
+    wechatGuide: { privacyKey: 'Clipboard' },
   },
   // --- on the server ------------------------------------------------------------------------
   {
@@ -720,7 +759,7 @@ const rights: Right[] = [
     id: 'access',
     name: '查阅和复制',
     article: '第四十五条',
-    how: '隐私中心 > 导出我的数据：显示服务器保存的全部数据，可复制',
+    how: '隐私中心 > 查看我的数据：显示服务器保存的全部数据，可一键复制（网页版还可下载为文件）',
   },
   {
     id: 'correct',

@@ -4,10 +4,10 @@ import Taro from '@tarojs/taro'
  * CONSENT, WeChat's half: the platform's own privacy authorization, wrapped once for the app.
  * (WeChat docs: 小程序隐私协议开发指南; APIs from base library 2.32.3.)
  *
- * - A privacy API (here: `getFuzzyLocation`) called before the user agreed stays pending, and
- *   WeChat calls the ONE registered `onNeedPrivacyAuthorization` listener (a later registration
- *   replaces the earlier one, so the app registers it once, in app.ts). Each call brings its own
- *   `resolve`. They are queued here and every one is resolved exactly once: `agree` after a real
+ * - A privacy API (here: `getFuzzyLocation`, `setClipboardData`) called before the user agreed
+ *   stays pending, and WeChat calls the ONE registered `onNeedPrivacyAuthorization` listener (a
+ *   later registration replaces the earlier one, so the app registers it once, in app.ts). Each
+ *   call brings its own `resolve`. They are queued here and every one is resolved exactly once: `agree` after a real
  *   tap on `<Button openType="agreePrivacyAuthorization">` (WeChat checks the button was tapped),
  *   `disagree` otherwise (the pending API then fails with `privacy permission is not authorized`).
  * - Whatever page is on top shows the consent dialog (components/consent-dialog) while anything

@@ -125,6 +125,7 @@ test('personal data and what decides them', () => {
       'account',
       'analytics-events',
       'consent-record',
+      'copied-export',
       'error-reports',
       'fuzzy-location',
       'location-city',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   buildPrivacyGuide,
+  CALLED_PRIVACY_APIS,
   declaredPrivateInfos,
   PRIVATE_INFO_KEYS,
   PrivacyGuideError,
@@ -52,10 +53,13 @@ test('the shape setPrivacySetting takes: owner_setting, setting_list, sdk_privac
   }
 })
 
-test('what this app declares today: the fuzzy location, and WeChat analytics as the one SDK', () => {
+test('what this app declares today: the fuzzy location, the clipboard, and WeChat analytics as the one SDK', () => {
   expect(guide.setting_list).toEqual([
     { privacy_key: 'Location', privacy_text: '找出离你最近的城市，显示当地天气' },
+    { privacy_key: 'Clipboard', privacy_text: '把你导出的数据复制到剪贴板，方便你自己保存或转交' },
   ])
+  // The clipboard is the one privacy API app.json cannot declare that the app calls.
+  expect(CALLED_PRIVACY_APIS).toEqual({ setClipboardData: 'Clipboard' })
   expect(guide.sdk_privacy_info_list).toEqual([
     {
       sdk_name: '微信分析（wx.reportEvent）',
@@ -123,6 +127,12 @@ const datum = (inventory: DataInventory, id: string) =>
   inventory.data.find((d) => d.id === id) as Datum
 
 test.each<[string, DataInventory, string[], string]>([
+  [
+    'a privacy API the app calls (setClipboardData), but no datum under its kind',
+    variant((i) => (datum(i, 'copied-export').wechatGuide = { omitted: 'forgotten' })),
+    declared,
+    'CALLED_PRIVACY_APIS: setClipboardData needs Clipboard in the guide',
+  ],
   [
     'an entry without a purpose',
     variant((i) => (datum(i, 'fuzzy-location').purpose = '')),

@@ -1,8 +1,13 @@
 import {
   buildPolicy,
+  buildSummary,
   type PolicyBlock,
   type PolicyDocument,
 } from '../../src/more/pages/privacy-policy/policy-content'
+import {
+  buildCollectedList,
+  buildSharingList,
+} from '../../src/more/pages/privacy-policy/privacy-lists'
 import { DATA_INVENTORY, isPersonal, type DataInventory } from '../../src/services/data-inventory'
 import { POLICY } from '../../src/services/policy-version'
 
@@ -137,4 +142,115 @@ test('lines are short enough to read on a phone: no line label over 6 characters
   for (const section of policy.sections) {
     for (const b of section.blocks) for (const l of b.lines) expect(l.label.length).toBeLessThan(7)
   }
+})
+
+// ---------------------------------------------------------------------------------------------
+// Layers: a short summary first, every datum in plain words, the technical detail apart.
+
+/** The summary's limit: 400 characters (what it measures today is printed by the test name). */
+const SUMMARY_MAX_CHARACTERS = 400
+
+test(`the summary comes first and stays short: at most ${SUMMARY_MAX_CHARACTERS} characters`, () => {
+  expect(policy.sections[0].id).toBe('policy-summary')
+  const summary = policy.sections[0]
+  expect(summary.intro).toEqual(buildSummary(DATA_INVENTORY))
+  expect(summary.blocks).toEqual([])
+  const characters = [...(summary.intro ?? []).join('')].length
+  expect(characters).toBeGreaterThan(100)
+  expect(characters).toBeLessThanOrEqual(SUMMARY_MAX_CHARACTERS)
+  // What we use (each consent), why, what you can do and where.
+  const text = (summary.intro ?? []).join('\n')
+  for (const words of [
+    '使用我的位置',
+    '登录账号',
+    '错误报告',
+    '使用统计',
+    '隐私中心',
+    '撤回同意',
+  ]) {
+    expect(text).toContain(words)
+  }
+})
+
+/**
+ * Every name a developer uses for where data lives: storage keys, database files, tables and
+ * columns. Short column names that are also words (id, at, count...) are matched as whole words.
+ */
+function technicalNames(inventory: DataInventory = DATA_INVENTORY): string[] {
+  const names = new Set<string>()
+  for (const datum of inventory.data) {
+    for (const place of datum.where) {
+      if (place.kind === 'device') names.add(place.key)
+      if (place.kind === 'server-table') {
+        for (const name of [place.database, place.table, ...place.columns]) names.add(name)
+      }
+    }
+  }
+  return [...names]
+}
+
+/** The names of `names` that appear in `text` as whole words (not inside a longer word). */
+function namesIn(text: string, names: string[]): string[] {
+  const escape = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return names.filter((name) =>
+    new RegExp(`(^|[^A-Za-z0-9_.])${escape(name)}($|[^A-Za-z0-9_])`).test(text),
+  )
+}
+
+test('no storage key, database, table or column name outside the developer part', () => {
+  const names = technicalNames()
+  expect(names).toEqual(
+    expect.arrayContaining(['consent.item.record', 'server.db', 'error_reports', 'fingerprint']),
+  )
+  const userFacing = [
+    policy.title,
+    policy.versionLine,
+    ...policy.sections.flatMap((section) => [
+      section.title,
+      ...(section.intro ?? []),
+      ...section.blocks.flatMap((b) => [b.title, ...b.lines.flatMap((l) => [l.label, l.text])]),
+    ]),
+    ...[buildCollectedList(), buildSharingList()].flatMap((list) => [
+      list.title,
+      ...list.intro,
+      ...list.blocks.flatMap((b) => [b.title, ...b.lines.flatMap((l) => [l.label, l.text])]),
+    ]),
+  ].join('\n')
+  expect(namesIn(userFacing, names)).toEqual([])
+  // The check finds them where they are: in the developer part.
+  const developer = JSON.stringify(policy.developer)
+  expect(namesIn(developer, names).sort()).toEqual([...names].sort())
+})
+
+test('the developer part: every datum, with every storage key, table and column of it', () => {
+  const { developer } = policy
+  expect(developer.id).toBe('policy-developer')
+  expect(developer.intro).toContain('docs/data-inventory.md')
+  expect(developer.entries.map((e) => e.id)).toEqual(
+    DATA_INVENTORY.data.map((d) => `policy-dev-${d.id}`),
+  )
+  for (const datum of DATA_INVENTORY.data) {
+    const tokens = developer.entries
+      .find((e) => e.id === `policy-dev-${datum.id}`)!
+      .places.flatMap((p) => p.tokens)
+    const expected = datum.where.flatMap((place) =>
+      place.kind === 'device'
+        ? [place.key]
+        : place.kind === 'server-table'
+          ? [place.database, place.table, ...place.columns]
+          : [],
+    )
+    expect({ datum: datum.id, tokens }).toEqual({ datum: datum.id, tokens: expected })
+  }
+})
+
+test('only web addresses may break anywhere: they, and nothing else, are marked as addresses', () => {
+  const lines = [
+    ...policy.sections.flatMap((s) => s.blocks.flatMap((b) => b.lines)),
+    ...buildSharingList().blocks.flatMap((b) => b.lines),
+    ...buildCollectedList().blocks.flatMap((b) => b.lines),
+  ]
+  for (const l of lines)
+    expect({ id: l.id, url: Boolean(l.url) }).toEqual({ id: l.id, url: /^https:\/\//.test(l.text) })
+  expect(lines.some((l) => l.url)).toBe(true)
 })

@@ -819,3 +819,70 @@ describe('fuzzy location', () => {
     expect(control.privacyLog).toEqual([{ kind: 'call', api: 'onLocationChange' }])
   })
 })
+
+describe('clipboard (a privacy API, data kind Clipboard)', () => {
+  test('setClipboardData: success then complete, the clipboard holds the text, WeChat shows its toast; recorded', async () => {
+    const { wx, control } = createFakeWx({ privacy: { agreed: true, guideKinds: ['Clipboard'] } })
+    const { events } = await callWithCallbacks(wx, 'setClipboardData', { data: '{"a":1}' })
+    expect(events).toEqual(['success:setClipboardData:ok', 'complete'])
+    expect(control.clipboard).toBe('{"a":1}')
+    expect(control.toasts).toEqual([{ api: 'setClipboardData', title: '内容已复制' }])
+    expect(control.calls).toEqual([{ api: 'setClipboardData', options: { data: '{"a":1}' } }])
+    expect(control.privacyLog).toEqual([{ kind: 'call', api: 'setClipboardData' }])
+    await expect(api(wx, 'getClipboardData')()).resolves.toEqual({
+      data: '{"a":1}',
+      errMsg: 'getClipboardData:ok',
+    })
+  })
+
+  test.each([
+    [undefined, 'Undefined'],
+    [{ a: 1 }, 'Object'],
+    [42, 'Number'],
+  ])(
+    'data %p is refused as WeChat refuses it: fail then complete, nothing copied',
+    async (data, type) => {
+      const { wx, control } = createFakeWx({ privacy: { agreed: true } })
+      const { events } = await callWithCallbacks(wx, 'setClipboardData', { data })
+      expect(events).toEqual([
+        `fail:setClipboardData:fail parameter error: parameter.data should be String instead of ${type};`,
+        'complete',
+      ])
+      expect(control.clipboard).toBe('')
+      expect(control.toasts).toEqual([])
+    },
+  )
+
+  test('fails when the privacy guide does not declare Clipboard, before anything is asked', async () => {
+    const { wx, control, heard } = withListener({ privacy: { guideKinds: ['Location'] } })
+    await expect(api(wx, 'setClipboardData')({ data: 'x' })).rejects.toEqual({
+      errMsg: 'setClipboardData:fail api scope is not declared in the privacy agreement',
+    })
+    expect(heard).toEqual([])
+    expect(control.clipboard).toBe('')
+  })
+
+  test('before the user agreed it raises onNeedPrivacyAuthorization; disagree fails it', async () => {
+    const { wx, control, heard } = withListener({ privacy: { guideKinds: ['Clipboard'] } })
+    const call = start(wx, 'setClipboardData', { data: 'export' })
+    await ticks()
+    expect(heard.map((h) => h.referrer)).toEqual(['setClipboardData'])
+    expect(call.outcome()).toBeUndefined()
+    heard[0].resolve({ event: 'disagree' })
+    await call.done
+    expect(call.outcome()).toBe(`fail:setClipboardData:fail ${PRIVACY_DENIED}`)
+    expect(control.clipboard).toBe('')
+  })
+
+  test('after an agree on a tapped button it goes on and copies', async () => {
+    const { wx, control, heard } = withListener()
+    const call = start(wx, 'setClipboardData', { data: 'export' })
+    await ticks()
+    control.tapAgreeButton('agree-btn')
+    heard[0].resolve({ event: 'agree', buttonId: 'agree-btn' })
+    await call.done
+    expect(call.outcome()).toBe('success:setClipboardData:ok')
+    expect(control.clipboard).toBe('export')
+    expect(control.violations).toEqual([])
+  })
+})

@@ -27,6 +27,10 @@ import { randomBytes } from 'node:crypto'
  *   recorded in `control.violations`;
  * - `getFuzzyLocation` needs `requiredPrivateInfos` and `scope.userFuzzyLocation`; the precise
  *   location APIs exist only to be caught (every call is a violation and fails);
+ * - `setClipboardData` (and `getClipboardData`) are privacy APIs too: they go through privacy
+ *   authorization, fail when the privacy guide does not declare `Clipboard` (when the test says
+ *   what the guide declares: `privacy.guideKinds`), take only a string, and on success WeChat
+ *   shows its own "内容已复制" toast; `control.clipboard` holds what was copied;
  * - `openSetting` only works from a tap handler (base library 2.3.0+);
  * - `getRandomValues` exists, but the runtime has no global `crypto` (the harness does not add one).
  *
@@ -96,7 +100,24 @@ export const PRIVACY_AND_LOCATION_APIS: readonly string[] = [
   'openSetting',
   'getFuzzyLocation',
   ...PRECISE_LOCATION_APIS,
+  'setClipboardData',
+  'getClipboardData',
 ]
+
+/**
+ * The data kind (the privacy guide's `privacy_key`) of each privacy API the fake implements:
+ * WeChat refuses the call when the guide does not declare it (`authorize` only for the location
+ * scopes, the ones that are privacy APIs).
+ */
+export const PRIVACY_API_KINDS: Readonly<Record<string, string>> = {
+  getFuzzyLocation: 'Location',
+  authorize: 'Location',
+  setClipboardData: 'Clipboard',
+  getClipboardData: 'Clipboard',
+}
+
+/** What WeChat answers for a privacy API whose data kind the privacy guide does not declare. */
+export const KIND_NOT_DECLARED_REASON = 'api scope is not declared in the privacy agreement'
 
 /** Scopes whose `wx.authorize` is itself a privacy API (the location ones). */
 const PRIVACY_SCOPES = new Set([
@@ -149,6 +170,12 @@ export interface FakePrivacy {
   requests: PrivacyRequest[]
   /** How many times `wx.openPrivacyContract` opened the contract. */
   contractOpens: number
+  /**
+   * The data kinds the admin console's privacy guide declares (`privacy_key`s), when the test
+   * models them: a privacy API of another kind fails with KIND_NOT_DECLARED_REASON. Undefined:
+   * not modelled, every kind passes.
+   */
+  guideKinds?: string[]
 }
 
 /** Options for the privacy record at creation (see `FakePrivacy`). */
@@ -160,6 +187,8 @@ export interface FakePrivacyOptions {
   contractName?: string
   /** Default false: location APIs go through onNeedPrivacyAuthorization. */
   checkboxInScopePrompt?: boolean
+  /** The data kinds the privacy guide declares (default: not modelled; see FakePrivacy). */
+  guideKinds?: string[]
 }
 
 /** A scope prompt WeChat showed; one prompt serves every call that waits for it. */
@@ -240,7 +269,8 @@ export interface StoredItem {
 }
 
 export interface ToastRecord {
-  api: 'showToast' | 'showModal' | 'showLoading'
+  /** The API that showed it: `setClipboardData` for the toast WeChat shows itself on a copy. */
+  api: 'showToast' | 'showModal' | 'showLoading' | 'setClipboardData'
   title: string
   content?: string
 }
@@ -337,6 +367,8 @@ export interface FakeWxControl {
   calls: Array<{ api: string; options: unknown }>
   /** Toasts, loading indicators and modals shown, in order. */
   toasts: ToastRecord[]
+  /** The system clipboard: what `wx.setClipboardData` last put there ('' at first). */
+  clipboard: string
   /** What `wx.reportEvent` (WeChat analytics) received, in order; `data` is a copy. */
   reportedEvents: Array<{ eventId: string; data: unknown }>
   /** APIs the app looked up that the fake does not implement (a hint when a journey breaks). */
@@ -429,6 +461,7 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
       ownPopups: [],
       requests: [],
       contractOpens: 0,
+      guideKinds: options.privacy?.guideKinds ? [...options.privacy.guideKinds] : undefined,
     },
     tapAgreeButton(buttonId) {
       agreeTaps.push({ buttonId, at: ++sequence })
@@ -455,6 +488,7 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
     },
     calls: [],
     toasts: [],
+    clipboard: '',
     reportedEvents: [],
     missing: new Set(),
     inFlight: 0,
@@ -609,6 +643,11 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
    * the user disagrees; otherwise returns once the user agreed.
    */
   async function privacyGate(api: string, scopeWithPrompt?: string): Promise<boolean> {
+    const kind = PRIVACY_API_KINDS[api]
+    const declared = control.privacy.guideKinds
+    if (kind && declared && !declared.includes(kind)) {
+      throw new WxFailure(`${api}:fail ${KIND_NOT_DECLARED_REASON}`)
+    }
     if (!needsAuthorization()) return false
     if (
       scopeWithPrompt &&
@@ -981,6 +1020,24 @@ export function createFakeWx(options: FakeWxOptions = {}): FakeWx {
       violation('precise-location-api', 'onLocationChange', 'wx.onLocationChange was called')
     },
 
+    // Clipboard (base library 1.1.0+): privacy APIs, data kind Clipboard.
+    setClipboardData: asyncApi('setClipboardData', async (o) => {
+      if (typeof o.data !== 'string') {
+        throw new WxFailure(
+          `setClipboardData:fail parameter error: parameter.data should be String instead of ${typeName(o.data)};`,
+        )
+      }
+      await privacyGate('setClipboardData')
+      control.clipboard = o.data
+      // WeChat's own toast, 1.5 s ("内容已复制"), shown without the app asking.
+      control.toasts.push({ api: 'setClipboardData', title: '内容已复制' })
+      return {}
+    }),
+    getClipboardData: asyncApi('getClipboardData', async () => {
+      await privacyGate('getClipboardData')
+      return { data: control.clipboard }
+    }),
+
     // Network
     request: asyncApi('request', async (o) => {
       const request = wireRequest(o, requestDomains)
@@ -1115,6 +1172,14 @@ function toFailure(api: string, error: unknown): { errMsg: string } {
   if (error instanceof WxFailure) return { errMsg: error.errMsg }
   // An exception inside the fake itself is still reported the WeChat way, with its message.
   return { errMsg: `${api}:fail ${error instanceof Error ? error.message : String(error)}` }
+}
+
+/** A value's type as WeChat's parameter errors name it: String, Number, Object, Undefined... */
+function typeName(value: unknown): string {
+  if (value === null) return 'Null'
+  if (Array.isArray(value)) return 'Array'
+  const type = typeof value
+  return type.charAt(0).toUpperCase() + type.slice(1)
 }
 
 function nextTask(): Promise<void> {

@@ -45,6 +45,8 @@ test('app.json: home (with the consent dialog) and maintenance in the main packa
         'pages/city-picker/index',
         'pages/privacy-policy/index',
         'pages/privacy-center/index',
+        'pages/collected-list/index',
+        'pages/sharing-list/index',
       ],
     },
   ])

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { startTestServer, type TestServer } from '../../server/test/test-server'
-import { DATA_INVENTORY } from '../../src/services/data-inventory'
+import { buildSummary } from '../../src/more/pages/privacy-policy/policy-content'
+import { DATA_INVENTORY, isPersonal } from '../../src/services/data-inventory'
 import { createFakeWx, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
 import { findById, visibleText } from '../weapp-harness/render-tree'
@@ -14,6 +15,8 @@ import { agreeOnFirstLaunch } from './first-launch'
 // where to use them; and the inventory stays out of the main package.
 
 const POLICY_ROUTE = 'more/pages/privacy-policy/index'
+const COLLECTED_ROUTE = 'more/pages/collected-list/index'
+const SHARING_ROUTE = 'more/pages/sharing-list/index'
 const DIST = resolve(__dirname, '../../dist')
 
 let server: TestServer
@@ -82,13 +85,99 @@ function expectEveryItem(program: MiniProgram) {
   expect(textOf(program, 'policy-rights')).toContain('隐私中心')
 }
 
+/** Every storage key, database, table and column the inventory names: for developers only. */
+const TECHNICAL_NAMES = [
+  ...new Set(
+    DATA_INVENTORY.data.flatMap((datum) =>
+      datum.where.flatMap((place) =>
+        place.kind === 'device'
+          ? [place.key]
+          : place.kind === 'server-table'
+            ? [place.database, place.table, ...place.columns]
+            : [],
+      ),
+    ),
+  ),
+]
+
+/** `name` as a whole word: not inside a longer one (`id` in `openid`, `session` in `session_key`). */
+const asWord = (name: string) =>
+  new RegExp(`(^|[^A-Za-z0-9_.])${name.replace(/\./g, '\\.')}($|[^A-Za-z0-9_])`)
+
+/**
+ * Layers: the summary is the first card and says what the inventory makes of it; no key, table
+ * or column is on screen until the developer part is opened, and then every one is.
+ */
+async function expectLayers(program: MiniProgram) {
+  const root = program.currentPage.render()
+  const summary = textOf(program, 'policy-summary')
+  for (const paragraph of buildSummary()) {
+    for (const line of paragraph.split('\n')) expect(summary).toContain(line)
+  }
+  expect(program.currentPage.text().indexOf(summary)).toBeLessThan(
+    program.currentPage.text().indexOf(textOf(program, 'policy-personal')),
+  )
+  const closed = program.currentPage.text()
+  expect(TECHNICAL_NAMES.filter((name) => asWord(name).test(closed))).toEqual([])
+  expect(findById(root, 'policy-developer-detail')).toBeUndefined()
+
+  await program.currentPage.tap({ id: 'policy-developer-toggle' })
+  await program.currentPage.waitForText('收起技术细节')
+  const detail = textOf(program, 'policy-developer-detail')
+  expect(TECHNICAL_NAMES.filter((name) => !detail.includes(name))).toEqual([])
+  expect(detail).toContain('docs/data-inventory.md')
+  await program.currentPage.tap({ id: 'policy-developer-toggle' })
+  await program.currentPage.waitForText('展开技术细节')
+  expect(findById(program.currentPage.render(), 'policy-developer-detail')).toBeUndefined()
+}
+
+/** From the summary, the two lists: every personal datum, every SDK with its own policy. */
+async function expectLists(program: MiniProgram) {
+  await program.currentPage.tap({ id: 'policy-open-collected-list' })
+  expect(program.currentPage.route).toBe(COLLECTED_ROUTE)
+  await program.currentPage.waitForText('已收集个人信息清单')
+  for (const datum of DATA_INVENTORY.data) {
+    const block = findById(program.currentPage.render(), `collected-${datum.id}`)
+    if (!isPersonal(datum)) {
+      expect({ datum: datum.id, listed: Boolean(block) }).toEqual({
+        datum: datum.id,
+        listed: false,
+      })
+      continue
+    }
+    const shown = textOf(program, `collected-${datum.id}`)
+    for (const text of [datum.name, datum.what, datum.purpose, datum.collectedWhen]) {
+      expect({ datum: datum.id, shows: shown.includes(text) }).toEqual({
+        datum: datum.id,
+        shows: true,
+      })
+    }
+  }
+  program.evaluate('wx.navigateBack({})')
+  await program.settle()
+  expect(program.currentPage.route).toBe(POLICY_ROUTE)
+
+  await program.currentPage.tap({ id: 'policy-open-sharing-list' })
+  expect(program.currentPage.route).toBe(SHARING_ROUTE)
+  await program.currentPage.waitForText('第三方信息共享清单')
+  for (const sdk of DATA_INVENTORY.sdks) {
+    const shown = textOf(program, `sharing-${sdk.id}`)
+    for (const text of [sdk.name, sdk.provider, sdk.purpose, sdk.data, sdk.method, sdk.policyUrl]) {
+      expect(shown).toContain(text)
+    }
+  }
+  program.evaluate('wx.navigateBack({})')
+  await program.settle()
+  expect(program.currentPage.route).toBe(POLICY_ROUTE)
+}
+
 function expectHealthy(program: MiniProgram, fake: FakeWx) {
   expect(program.errors).toEqual([])
   expect(program.consoleErrors).toEqual([])
   expect(fake.control.violations).toEqual([])
 }
 
-test('home’s 隐私政策 opens the policy: every datum of the inventory, the SDK, the rights, the version', async () => {
+test('home’s 隐私政策 opens the policy: summary first, every datum of the inventory, the SDK, the rights, the version, the two lists; keys only for developers', async () => {
   const fake = createFakeWx()
   const program = await launch(fake)
   await program.currentPage.waitForText('欢迎使用安心天气')
@@ -98,6 +187,8 @@ test('home’s 隐私政策 opens the policy: every datum of the inventory, the 
   expect(program.currentPage.route).toBe(POLICY_ROUTE)
   await program.currentPage.waitForText('安心天气隐私政策')
   expectEveryItem(program)
+  await expectLayers(program)
+  await expectLists(program)
   // Reading the policy asks WeChat for nothing and sends nothing personal.
   expect(fake.control.privacyLog.slice(privacyCallsBefore)).toEqual([])
   expect(fake.control.calls.some((call) => call.api === 'login')).toBe(false)
@@ -128,6 +219,24 @@ test('the consent dialog’s 《隐私政策》 opens the same page before decid
   expect(program.currentPage.text()).not.toContain('欢迎使用安心天气')
   expectHealthy(program, fake)
   expectStorageDeclared(fake)
+})
+
+test('the privacy center opens the two lists too', async () => {
+  const fake = createFakeWx()
+  const program = await launch(fake)
+  await program.currentPage.waitForText('欢迎使用安心天气')
+  await program.currentPage.tap({ id: 'consent-decline' })
+  await program.currentPage.tap({ id: 'home-privacy-center' })
+  expect(program.currentPage.route).toBe('more/pages/privacy-center/index')
+  await program.currentPage.tap({ id: 'privacy-open-collected-list' })
+  expect(program.currentPage.route).toBe(COLLECTED_ROUTE)
+  await program.currentPage.waitForText('已收集个人信息清单')
+  program.evaluate('wx.navigateBack({})')
+  await program.settle()
+  await program.currentPage.tap({ id: 'privacy-open-sharing-list' })
+  expect(program.currentPage.route).toBe(SHARING_ROUTE)
+  await program.currentPage.waitForText(DATA_INVENTORY.sdks[0].policyUrl)
+  expectHealthy(program, fake)
 })
 
 /** Every file of the build outside the subpackage `more/`: what WeChat downloads before home. */

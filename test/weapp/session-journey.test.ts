@@ -1,3 +1,4 @@
+import { buildPrivacyGuide } from '../../scripts/privacy-guide'
 import { startTestServer, type TestServer } from '../../server/test/test-server'
 import { createFakeWx, sameDevice, type FakeWx } from '../weapp-harness/fake-wx'
 import { launchMiniProgram, type MiniProgram } from '../weapp-harness/mini-program'
@@ -304,6 +305,75 @@ test('my data: see what the server holds, then delete it there and on the device
   // Left: the consent decision, and the choice that nothing signs in again on its own.
   const keys = [...fake.control.storage.keys()]
   expect(keys.filter((key) => !key.startsWith('consent.'))).toEqual(['session.signedOut'])
+  expectHealthy(program)
+})
+
+test('my data: 复制 puts the whole export on WeChat’s clipboard, a privacy API the guide declares', async () => {
+  // The privacy guide as `npm run privacy:guide` makes it from the inventory: WeChat refuses
+  // setClipboardData unless it declares Clipboard.
+  const guideKinds = buildPrivacyGuide().setting_list.map((entry) => entry.privacy_key)
+  expect(guideKinds).toContain('Clipboard')
+  const { fake } = connectedWx(createFakeWx({ privacy: { guideKinds } }))
+  fake.control.loginCodes.push('weapp-journey-copy')
+  const program = await openPrivacyCenter(fake)
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+  await program.currentPage.tap({ id: 'privacy-export' })
+  await program.currentPage.waitForText('同意记录：1 条')
+  expect(fake.control.clipboard).toBe('')
+
+  await program.currentPage.tap({ id: 'privacy-export-copy' })
+  await program.currentPage.waitForText('已复制到剪贴板')
+  const shown = visibleText(findById(program.currentPage.render(), 'privacy-export-json')!)
+  expect(JSON.parse(fake.control.clipboard)).toEqual(JSON.parse(shown))
+  expect(fake.control.clipboard).toContain('"openidHmac"')
+  // Through WeChat's privacy API, recorded as one; WeChat showed its own toast; no web-only
+  // download button in the mini program.
+  expect(fake.control.privacyLog).toContainEqual({ kind: 'call', api: 'setClipboardData' })
+  expect(fake.control.toasts).toContainEqual({ api: 'setClipboardData', title: '内容已复制' })
+  expect(findById(program.currentPage.render(), 'privacy-export-download')).toBeUndefined()
+  expect(fake.control.violations).toEqual([])
+  expectHealthy(program)
+  expectStorageDeclared(fake)
+})
+
+test('my data: WeChat asks its privacy authorization again before the first copy when the guide gained Clipboard', async () => {
+  const guideKinds = buildPrivacyGuide().setting_list.map((entry) => entry.privacy_key)
+  const { fake } = connectedWx(createFakeWx({ privacy: { guideKinds } }))
+  fake.control.loginCodes.push('weapp-journey-copy-asked')
+  const program = await openPrivacyCenter(fake)
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+  await program.currentPage.tap({ id: 'privacy-export' })
+  await program.currentPage.waitForText('同意记录：1 条')
+  // The user agreed to the guide before it declared Clipboard: WeChat's record no longer counts.
+  fake.control.privacy.agreed = false
+
+  await program.currentPage.tap({ id: 'privacy-export-copy' })
+  await program.currentPage.waitForText('欢迎使用安心天气')
+  expect(fake.control.privacy.requests.map((r) => r.referrer)).toEqual(['setClipboardData'])
+  expect(fake.control.clipboard).toBe('')
+  await program.currentPage.tap({ id: 'consent-agree' })
+  await program.currentPage.waitForText('已复制到剪贴板')
+  expect(fake.control.privacy.requests.map((r) => r.state)).toEqual(['agreed'])
+  expect(JSON.parse(fake.control.clipboard)).toMatchObject({ consents: expect.any(Array) })
+  expect(fake.control.violations).toEqual([])
+  expectHealthy(program)
+})
+
+test('my data: when WeChat refuses the clipboard the user is told, and the text is still there to select', async () => {
+  const { fake } = connectedWx()
+  fake.control.loginCodes.push('weapp-journey-copy-refused')
+  const program = await openPrivacyCenter(fake)
+  await program.currentPage.tap({ id: 'privacy-sign-in' })
+  await program.currentPage.waitForText('已登录')
+  await program.currentPage.tap({ id: 'privacy-export' })
+  await program.currentPage.waitForText('同意记录：1 条')
+  fake.control.failNext('setClipboardData', 'system error')
+  await program.currentPage.tap({ id: 'privacy-export-copy' })
+  await program.currentPage.waitForText('复制失败')
+  expect(fake.control.clipboard).toBe('')
+  expect(program.currentPage.text()).toContain('"openidHmac"')
   expectHealthy(program)
 })
 

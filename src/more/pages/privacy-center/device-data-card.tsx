@@ -56,13 +56,19 @@ export function readDeviceData(keys: readonly string[] = storageKeys()): DeviceL
 
 function heldText(datum: Datum, key: string, sealed: boolean): string {
   if (sealed) return '已加密保存（内容不显示）'
+  // A keyring is random bytes that protect another item: say what it is for, not how many keys.
+  if (datum.category === 'not-personal' && datum.id.endsWith('-keyring')) {
+    return `已保存：随机生成的密钥，只用来${datum.purpose}，不含你的任何信息`
+  }
   const value = readJson(key)
   if (datum.id === 'location-city' || datum.id === 'chosen-city') {
     const fromLocation = value?.source === 'location'
     if (fromLocation !== (datum.id === 'location-city')) return '未保存'
     return typeof value?.name === 'string' ? `已保存：${value.name}` : '已保存'
   }
-  if (value && typeof value === 'object') return `已保存：${Object.keys(value).length} 项`
+  if (datum.id === 'kept-weather' && value) {
+    return `已保存：${Object.keys(value).length} 个城市最近的天气`
+  }
   return '已保存'
 }
 

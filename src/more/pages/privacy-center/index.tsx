@@ -1,4 +1,4 @@
-import { Text, View } from '@tarojs/components'
+import { Button, Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useState } from 'react'
 import ConsentDialog from '../../../components/consent-dialog'
@@ -15,6 +15,7 @@ import { dateTimeLabel } from '../../../components/weather-text'
 import { DeviceDataCard } from './device-data-card'
 import { LocationPermissionCard } from './location-permission-card'
 import { MyDataCard } from './my-data-card'
+import { COLLECTED_LIST_URL, SHARING_LIST_URL } from '../privacy-policy/privacy-lists'
 import './index.css'
 import { withErrorBoundary } from '../../../components/page-error-boundary'
 
@@ -22,7 +23,8 @@ import { withErrorBoundary } from '../../../components/page-error-boundary'
  * The privacy center: the consent record (what you agreed to and when, the separate analytics
  * choice, withdraw or reconsider), the account session (sign in to manage your data, sign out to
  * wipe it from this device), your data (see and copy what the server holds, delete it with what is
- * on this device), what this device holds (masked) and the location permission.
+ * on this device), what this device holds (masked), the location permission, and the two lists
+ * (已收集个人信息清单, 第三方信息共享清单).
  */
 function PrivacyCenterPage() {
   // INCIDENT: opened during an incident (by its address, a link): the maintenance page instead.
@@ -54,6 +56,25 @@ function PrivacyCenterPage() {
       <View className='card' id='privacy-location'>
         <Text className='card__title'>位置权限</Text>
         <LocationPermissionCard />
+      </View>
+      <View className='card' id='privacy-lists'>
+        <Text className='card__title'>个人信息清单</Text>
+        <View className='privacy-center__actions'>
+          <Button
+            id='privacy-open-collected-list'
+            className='button-secondary privacy-center__button'
+            onClick={() => Taro.navigateTo({ url: COLLECTED_LIST_URL })}
+          >
+            已收集个人信息清单
+          </Button>
+          <Button
+            id='privacy-open-sharing-list'
+            className='button-secondary privacy-center__button'
+            onClick={() => Taro.navigateTo({ url: SHARING_LIST_URL })}
+          >
+            第三方信息共享清单
+          </Button>
+        </View>
       </View>
       <ConsentDialog />
     </View>

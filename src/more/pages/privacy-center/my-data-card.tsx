@@ -1,10 +1,11 @@
-import { Text, View } from '@tarojs/components'
+import { Button, Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useState } from 'react'
 import { requestFailureText } from '../../../components/request-failure-text'
 import { dateTimeLabel } from '../../../components/weather-text'
 import { AppError, isAppError } from '../../../security/app-error'
 import type { MyDataExport } from '../../../services/api-contract'
+import { copyToClipboard, downloadJson } from '../../../services/data-export'
 import { deleteMyData, exportMyData, type DeletionReceipt } from '../../../services/data-rights'
 
 type MyDataView =
@@ -88,8 +89,22 @@ export function MyDataCard(props: { signedIn: boolean; onDeleted: () => void }) 
   )
 }
 
-/** The export, readable first, then in full (long-press to copy: no clipboard API needed). */
+/**
+ * The export, readable first, then in full, to take away: 复制 puts the JSON on the clipboard
+ * (WeChat counts that as personal-information access: it is declared as `Clipboard`), 下载 (web
+ * version only) saves it as a file; long-pressing the text still selects it.
+ */
 function ExportView({ data }: { data: MyDataExport }) {
+  const json = JSON.stringify(data, null, 2)
+  const [copy, setCopy] = useState<'idle' | 'copied' | 'failed'>('idle')
+  const copyJson = async () => {
+    try {
+      await copyToClipboard(json)
+      setCopy('copied')
+    } catch {
+      setCopy('failed')
+    }
+  }
   return (
     <View id='privacy-export-result'>
       <Text className='privacy-center__text'>
@@ -105,12 +120,45 @@ function ExportView({ data }: { data: MyDataExport }) {
             .join('') +
           `\n登录会话：${data.sessions.length} 个\n错误报告：${data.errorReports.length} 条`}
       </Text>
-      <Text className='muted'>完整数据（长按可复制）：</Text>
+      <View className='privacy-center__actions'>
+        <Button
+          id='privacy-export-copy'
+          className='button-secondary privacy-center__button'
+          onClick={copyJson}
+        >
+          复制
+        </Button>
+        {process.env.TARO_ENV === 'h5' && (
+          <Button
+            id='privacy-export-download'
+            className='button-secondary privacy-center__button'
+            onClick={() => downloadJson(exportFileName(data.exportedAt), data)}
+          >
+            下载
+          </Button>
+        )}
+      </View>
+      {copy !== 'idle' && (
+        <Text
+          id='privacy-export-copy-status'
+          className={copy === 'copied' ? 'privacy-center__text' : 'privacy-center__error'}
+        >
+          {copy === 'copied'
+            ? '已复制到剪贴板。其他应用也能读取剪贴板，保存好后可以复制别的内容把它替换。'
+            : '复制失败：没有得到使用剪贴板的许可。可以长按下面的文字选择复制。'}
+        </Text>
+      )}
+      <Text className='muted'>完整数据（也可长按选择复制）：</Text>
       <Text id='privacy-export-json' className='privacy-center__json' userSelect>
-        {JSON.stringify(data, null, 2)}
+        {json}
       </Text>
     </View>
   )
+}
+
+/** `anxin-weather-my-data-2026-12-08.json`: the export's day, in a name every system accepts. */
+function exportFileName(exportedAt: string): string {
+  return `anxin-weather-my-data-${exportedAt.slice(0, 10)}.json`
 }
 
 function ReceiptView({ receipt }: { receipt: DeletionReceipt }) {

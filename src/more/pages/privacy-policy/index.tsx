@@ -1,7 +1,10 @@
 import { Button, Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
-import { buildPolicy, type PolicyBlock } from './policy-content'
+import { useState } from 'react'
 import { useKillSwitchGate } from '../../../services/hooks/use-kill-switch-gate'
+import { buildPolicy, type DeveloperPart } from './policy-content'
+import { PolicyBlockView } from './policy-block'
+import { COLLECTED_LIST_URL, SHARING_LIST_URL } from './privacy-lists'
 import './index.css'
 import { withErrorBoundary } from '../../../components/page-error-boundary'
 
@@ -10,9 +13,10 @@ const POLICY_DOCUMENT = buildPolicy()
 
 /**
  * POLICY: the privacy policy, rendered from the data inventory (src/services/data-inventory.ts,
- * through policy-content.ts): who handles the data and how to reach them, every datum with its
- * purpose, method, place and retention, the third-party SDKs, the user's rights and where to use
- * them, the version, its effective date and what changed (PIPL Art. 17, 23, 44–47, 50).
+ * through policy-content.ts), in layers: a summary of a screen or two with the way to the two
+ * lists, then every datum in plain words, the SDKs, the rights and where to use them, who we are,
+ * the version and what changed (PIPL Art. 17, 23, 44–47, 50); last, collapsed, the technical
+ * detail for developers (storage keys, tables, columns).
  *
  * It renders no consent dialog: people open it from the dialog to read before deciding, and the
  * page they go back to still shows the question.
@@ -25,6 +29,9 @@ function PrivacyPolicyPage() {
       <Text className='policy__title' id='policy-title'>
         {POLICY_DOCUMENT.title}
       </Text>
+      <Text className='policy__version muted' id='policy-version'>
+        {POLICY_DOCUMENT.versionLine}
+      </Text>
       {POLICY_DOCUMENT.sections.map((section) => (
         <View key={section.id} id={section.id} className='card'>
           <Text className='policy__section-title'>{section.title}</Text>
@@ -34,8 +41,26 @@ function PrivacyPolicyPage() {
             </Text>
           ))}
           {section.blocks.map((block) => (
-            <Block key={block.id} block={block} />
+            <PolicyBlockView key={block.id} block={block} />
           ))}
+          {section.id === 'policy-summary' && (
+            <View className='policy__actions'>
+              <Button
+                id='policy-open-collected-list'
+                className='button-secondary policy__button'
+                onClick={() => Taro.navigateTo({ url: COLLECTED_LIST_URL })}
+              >
+                已收集个人信息清单
+              </Button>
+              <Button
+                id='policy-open-sharing-list'
+                className='button-secondary policy__button'
+                onClick={() => Taro.navigateTo({ url: SHARING_LIST_URL })}
+              >
+                第三方信息共享清单
+              </Button>
+            </View>
+          )}
           {section.id === 'policy-rights' && (
             <Button
               id='policy-open-privacy-center'
@@ -47,23 +72,51 @@ function PrivacyPolicyPage() {
           )}
         </View>
       ))}
+      <DeveloperView part={POLICY_DOCUMENT.developer} />
     </View>
   )
 }
 
-function Block({ block }: { block: PolicyBlock }) {
+/**
+ * The technical detail, collapsed until asked for: people reading the policy need none of it;
+ * developers and auditors checking the build against the policy need all of it.
+ */
+function DeveloperView({ part }: { part: DeveloperPart }) {
+  const [open, setOpen] = useState(false)
   return (
-    <View id={block.id} className='policy__block'>
-      <Text className='policy__block-title'>{block.title}</Text>
-      {block.lines.map((line) => (
-        <View key={line.id} id={line.id} className='policy__line'>
-          <Text className='policy__label'>{line.label}</Text>
-          {/* Selectable: an address or a link can be copied (a mini program opens no web page). */}
-          <Text className='policy__text' userSelect>
-            {line.text}
-          </Text>
+    <View id={part.id} className='card policy__developer'>
+      <Text className='policy__section-title'>{part.title}</Text>
+      <Button
+        id='policy-developer-toggle'
+        className='button-secondary policy__button'
+        onClick={() => setOpen(!open)}
+      >
+        {open ? '收起技术细节' : '展开技术细节'}
+      </Button>
+      {open && (
+        <View id='policy-developer-detail'>
+          <Text className='policy__paragraph'>{part.intro}</Text>
+          {part.entries.map((entry) => (
+            <View key={entry.id} id={entry.id} className='policy__block'>
+              <Text className='policy__block-title'>{entry.name}</Text>
+              {entry.places.length === 0 ? (
+                <Text className='policy__paragraph'>无存储键或数据表</Text>
+              ) : (
+                entry.places.map((place) => (
+                  <View key={`${place.label}:${place.tokens.join(',')}`} className='policy__line'>
+                    <Text className='policy__label'>{`${place.label}：`}</Text>
+                    {place.tokens.map((token) => (
+                      <Text key={token} className='policy__token' userSelect>
+                        {token}
+                      </Text>
+                    ))}
+                  </View>
+                ))
+              )}
+            </View>
+          ))}
         </View>
-      ))}
+      )}
     </View>
   )
 }

@@ -1,0 +1,3 @@
+export default definePageConfig({
+  navigationBarTitleText: '已收集个人信息清单',
+})
