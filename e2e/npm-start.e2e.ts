@@ -167,6 +167,20 @@ test('a build error is shown in full, and the banner comes back once it is fixed
       ) && lines.some((line) => line.startsWith('✗ web build (dist-h5/) failed')),
     'the error',
   )
+  // Each build shows the error once (webpack and Taro both report it; it was printed five times).
+  const errors = output
+    .slice(seen)
+    .filter((line) => /SyntaxError: .*maintenance[\\/]index\.tsx/.test(line))
+  for (const build of ['[weapp]', '[h5]']) {
+    expect(errors.filter((line) => line.startsWith(build)).length).toBeLessThanOrEqual(1)
+  }
+  const fixedAt = output.length
   writeFileSync(page, original)
   await until((lines) => lines.some((line) => line.includes('安心天气 is running.')), 'the banner')
+  // Then the ready lines and the banner: no progress bars, no terminal escape codes.
+  const afterFix = output.slice(fixedAt).filter((line) => line.trim() !== '')
+  const text = afterFix.join('\n')
+  expect(text).not.toContain('\u001b[')
+  expect(text).not.toMatch(/█|\(\d+%\)/)
+  expect(afterFix.length).toBeLessThanOrEqual(20)
 }, 200_000)

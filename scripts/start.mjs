@@ -108,6 +108,9 @@ function run(name, command, args, env = {}) {
   const child = spawn(command, args, { cwd: root, env: childEnv })
   children.push({ name, child })
   let failing = false
+  // webpack and Taro each report a failed build's error, some lines several times: each distinct
+  // line is shown once per failure.
+  const shown = new Set()
   const onLine = (raw) => {
     const line = stripVTControlCharacters(raw).trimEnd()
     if (!line) return
@@ -121,11 +124,15 @@ function run(name, command, args, env = {}) {
     // next success, which also brings the banner back.
     if (BUILT.test(line)) {
       failing = false
+      shown.clear()
       settle(name, 'ready')
       return
     }
     if (FAILED.test(line)) failing = true
-    if (failing && !VERBOSE) console.log(`[${name}] ${line}`)
+    if (failing && !VERBOSE && !shown.has(line)) {
+      shown.add(line)
+      console.log(`[${name}] ${line}`)
+    }
     if (failing && /^\s*(✖|×)|Failed to compile|编译失败|→ Watching/.test(line)) {
       settle(name, 'failed')
     }
