@@ -8,6 +8,7 @@ import {
   openPhonePage,
   screenshot,
 } from './support/browser'
+import { namesIn, technicalNames } from '../test/policy-technical-names'
 
 // POLICY in the H5 build, on a 375×740 phone, as a reader meets it: the summary first and short,
 // no storage key, table or column until the developer part is opened, no Latin word broken
@@ -15,25 +16,6 @@ import {
 
 const app = appServerAndBrowser()
 const PHONE = { width: 375, height: 740 }
-
-/** Every storage key, database, table and column the inventory names: for developers only. */
-const TECHNICAL_NAMES = [
-  ...new Set(
-    DATA_INVENTORY.data.flatMap((datum) =>
-      datum.where.flatMap((place) =>
-        place.kind === 'device'
-          ? [place.key]
-          : place.kind === 'server-table'
-            ? [place.database, place.table, ...place.columns]
-            : [],
-      ),
-    ),
-  ),
-]
-
-/** `name` as a whole word: not inside a longer one (`id` in `openid`, `session` in `session_key`). */
-const asWord = (name: string) =>
-  new RegExp(`(^|[^A-Za-z0-9_.])${name.replace(/\./g, '\\.')}($|[^A-Za-z0-9_])`)
 
 /**
  * Every Latin word (letters, digits, `_ . - @`, 3 characters or more) in the visible text under
@@ -94,7 +76,7 @@ test('the policy in layers: the summary within two screens, no key or column unt
 
   // Plain words for readers: no key, table or column in what the page shows.
   const shown = await page.locator('#policy').innerText()
-  expect(TECHNICAL_NAMES.filter((name) => asWord(name).test(shown))).toEqual([])
+  expect(namesIn(shown)).toEqual([])
   expect(await wordCount(page, '#policy')).toBeGreaterThan(10)
   expect(await brokenWords(page, '#policy')).toEqual([])
 
@@ -102,7 +84,7 @@ test('the policy in layers: the summary within two screens, no key or column unt
   await page.locator('#policy-developer-toggle').click()
   await page.locator('#policy-developer-detail').waitFor()
   const detail = await page.locator('#policy-developer-detail').innerText()
-  expect(TECHNICAL_NAMES.filter((name) => !detail.includes(name))).toEqual([])
+  expect(technicalNames().filter((name) => !detail.includes(name))).toEqual([])
   expect(await page.locator('#policy-developer-detail .policy__token').count()).toBeGreaterThan(40)
   expect(await brokenWords(page, '#policy-developer-detail')).toEqual([])
   await page.locator('#policy-dev-error-reports').scrollIntoViewIfNeeded()

@@ -10,6 +10,7 @@ import {
 } from '../../src/more/pages/privacy-policy/privacy-lists'
 import { DATA_INVENTORY, isPersonal, type DataInventory } from '../../src/services/data-inventory'
 import { POLICY } from '../../src/services/policy-version'
+import { namesIn, technicalNames } from '../policy-technical-names'
 
 // POLICY: the privacy policy page's content, made from the inventory. PIPL Art. 17 says what a
 // policy must tell before processing; Art. 23 what it must tell about each recipient. These
@@ -171,31 +172,6 @@ test(`the summary comes first and stays short: at most ${SUMMARY_MAX_CHARACTERS}
     expect(text).toContain(words)
   }
 })
-
-/**
- * Every name a developer uses for where data lives: storage keys, database files, tables and
- * columns. Short column names that are also words (id, at, count...) are matched as whole words.
- */
-function technicalNames(inventory: DataInventory = DATA_INVENTORY): string[] {
-  const names = new Set<string>()
-  for (const datum of inventory.data) {
-    for (const place of datum.where) {
-      if (place.kind === 'device') names.add(place.key)
-      if (place.kind === 'server-table') {
-        for (const name of [place.database, place.table, ...place.columns]) names.add(name)
-      }
-    }
-  }
-  return [...names]
-}
-
-/** The names of `names` that appear in `text` as whole words (not inside a longer word). */
-function namesIn(text: string, names: string[]): string[] {
-  const escape = (name: string) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  return names.filter((name) =>
-    new RegExp(`(^|[^A-Za-z0-9_.])${escape(name)}($|[^A-Za-z0-9_])`).test(text),
-  )
-}
 
 test('no storage key, database, table or column name outside the developer part', () => {
   const names = technicalNames()

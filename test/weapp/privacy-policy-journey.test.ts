@@ -9,6 +9,7 @@ import { findById, visibleText } from '../weapp-harness/render-tree'
 import { connectToServer } from './connect-to-server'
 import { expectStorageDeclared } from './storage-declared'
 import { agreeOnFirstLaunch } from './first-launch'
+import { namesIn, technicalNames } from '../policy-technical-names'
 
 // POLICY in the real weapp build (dist/): the privacy policy page, opened from home's footer and
 // from the consent dialog, shows every datum of the data inventory, the SDK list, the rights and
@@ -85,25 +86,6 @@ function expectEveryItem(program: MiniProgram) {
   expect(textOf(program, 'policy-rights')).toContain('隐私中心')
 }
 
-/** Every storage key, database, table and column the inventory names: for developers only. */
-const TECHNICAL_NAMES = [
-  ...new Set(
-    DATA_INVENTORY.data.flatMap((datum) =>
-      datum.where.flatMap((place) =>
-        place.kind === 'device'
-          ? [place.key]
-          : place.kind === 'server-table'
-            ? [place.database, place.table, ...place.columns]
-            : [],
-      ),
-    ),
-  ),
-]
-
-/** `name` as a whole word: not inside a longer one (`id` in `openid`, `session` in `session_key`). */
-const asWord = (name: string) =>
-  new RegExp(`(^|[^A-Za-z0-9_.])${name.replace(/\./g, '\\.')}($|[^A-Za-z0-9_])`)
-
 /**
  * Layers: the summary is the first card and says what the inventory makes of it; no key, table
  * or column is on screen until the developer part is opened, and then every one is.
@@ -118,13 +100,13 @@ async function expectLayers(program: MiniProgram) {
     program.currentPage.text().indexOf(textOf(program, 'policy-personal')),
   )
   const closed = program.currentPage.text()
-  expect(TECHNICAL_NAMES.filter((name) => asWord(name).test(closed))).toEqual([])
+  expect(namesIn(closed)).toEqual([])
   expect(findById(root, 'policy-developer-detail')).toBeUndefined()
 
   await program.currentPage.tap({ id: 'policy-developer-toggle' })
   await program.currentPage.waitForText('收起技术细节')
   const detail = textOf(program, 'policy-developer-detail')
-  expect(TECHNICAL_NAMES.filter((name) => !detail.includes(name))).toEqual([])
+  expect(technicalNames().filter((name) => !detail.includes(name))).toEqual([])
   expect(detail).toContain('docs/data-inventory.md')
   await program.currentPage.tap({ id: 'policy-developer-toggle' })
   await program.currentPage.waitForText('展开技术细节')

@@ -1,4 +1,4 @@
-import { Button, Text, View } from '@tarojs/components'
+import { Text, View } from '@tarojs/components'
 import Taro from '@tarojs/taro'
 import { useState } from 'react'
 import ConsentDialog from '../../../components/consent-dialog'
@@ -15,7 +15,7 @@ import { dateTimeLabel } from '../../../components/weather-text'
 import { DeviceDataCard } from './device-data-card'
 import { LocationPermissionCard } from './location-permission-card'
 import { MyDataCard } from './my-data-card'
-import { COLLECTED_LIST_URL, SHARING_LIST_URL } from '../privacy-policy/privacy-lists'
+import { PrivacyListButtons } from '../privacy-policy/privacy-list-buttons'
 import './index.css'
 import { withErrorBoundary } from '../../../components/page-error-boundary'
 
@@ -59,22 +59,11 @@ function PrivacyCenterPage() {
       </View>
       <View className='card' id='privacy-lists'>
         <Text className='card__title'>个人信息清单</Text>
-        <View className='privacy-center__actions'>
-          <Button
-            id='privacy-open-collected-list'
-            className='button-secondary privacy-center__button'
-            onClick={() => Taro.navigateTo({ url: COLLECTED_LIST_URL })}
-          >
-            已收集个人信息清单
-          </Button>
-          <Button
-            id='privacy-open-sharing-list'
-            className='button-secondary privacy-center__button'
-            onClick={() => Taro.navigateTo({ url: SHARING_LIST_URL })}
-          >
-            第三方信息共享清单
-          </Button>
-        </View>
+        <PrivacyListButtons
+          idPrefix='privacy'
+          className='privacy-center__actions'
+          buttonClassName='privacy-center__button'
+        />
       </View>
       <ConsentDialog />
     </View>

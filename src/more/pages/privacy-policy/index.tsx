@@ -4,7 +4,7 @@ import { useState } from 'react'
 import { useKillSwitchGate } from '../../../services/hooks/use-kill-switch-gate'
 import { buildPolicy, type DeveloperPart } from './policy-content'
 import { PolicyBlockView } from './policy-block'
-import { COLLECTED_LIST_URL, SHARING_LIST_URL } from './privacy-lists'
+import { PrivacyListButtons } from './privacy-list-buttons'
 import './index.css'
 import { withErrorBoundary } from '../../../components/page-error-boundary'
 
@@ -44,22 +44,11 @@ function PrivacyPolicyPage() {
             <PolicyBlockView key={block.id} block={block} />
           ))}
           {section.id === 'policy-summary' && (
-            <View className='policy__actions'>
-              <Button
-                id='policy-open-collected-list'
-                className='button-secondary policy__button'
-                onClick={() => Taro.navigateTo({ url: COLLECTED_LIST_URL })}
-              >
-                已收集个人信息清单
-              </Button>
-              <Button
-                id='policy-open-sharing-list'
-                className='button-secondary policy__button'
-                onClick={() => Taro.navigateTo({ url: SHARING_LIST_URL })}
-              >
-                第三方信息共享清单
-              </Button>
-            </View>
+            <PrivacyListButtons
+              idPrefix='policy'
+              className='policy__actions'
+              buttonClassName='policy__button'
+            />
           )}
           {section.id === 'policy-rights' && (
             <Button
