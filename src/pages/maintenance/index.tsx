@@ -53,20 +53,22 @@ function MaintenancePage() {
           ? '本机的登录信息已清除，请重新打开小程序。'
           : '请稍后再来，你的设置不会丢失；恢复后会自动回到首页。'}
       </View>
-      {!locked && (
-        <Button
-          id='maintenance-retry'
-          className='button-primary'
-          onClick={() => void killSwitch.check().then(followKillSwitch)}
-        >
-          重试
-        </Button>
-      )}
-      {process.env.TARO_ENV === 'weapp' && (
-        <Button id='maintenance-exit' className='button-secondary' onClick={exit}>
-          退出小程序
-        </Button>
-      )}
+      <View className='maintenance__actions'>
+        {!locked && (
+          <Button
+            id='maintenance-retry'
+            className='button-primary'
+            onClick={() => void killSwitch.check().then(followKillSwitch)}
+          >
+            重试
+          </Button>
+        )}
+        {process.env.TARO_ENV === 'weapp' && (
+          <Button id='maintenance-exit' className='button-secondary' onClick={exit}>
+            退出小程序
+          </Button>
+        )}
+      </View>
     </View>
   )
 }
