@@ -48,8 +48,11 @@ export default function ConsentDialog({ askOnLaunch = false }: { askOnLaunch?: b
         }
       : { onClick: () => agree() }
 
+  // The dimmed backdrop and the sheet are siblings, not parent and child: one level less of
+  // nesting keeps every page within Taro's baseLevel (config/index.ts).
   return (
-    <View className='consent'>
+    <>
+      <View className='consent' />
       <View id='consent-dialog' className='consent__sheet'>
         <Text className='consent__title'>
           {dialog.policyChanged ? '隐私政策已更新' : '欢迎使用安心天气'}
@@ -107,6 +110,6 @@ export default function ConsentDialog({ askOnLaunch = false }: { askOnLaunch?: b
         </View>
         <Text className='muted'>不同意也可以手动选择城市查看天气。</Text>
       </View>
-    </View>
+    </>
   )
 }
