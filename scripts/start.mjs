@@ -108,8 +108,9 @@ function run(name, command, args, env = {}) {
   const child = spawn(command, args, { cwd: root, env: childEnv })
   children.push({ name, child })
   let failing = false
-  // webpack and Taro each report a failed build's error, some lines several times: each distinct
-  // line is shown once per failure.
+  // webpack and Taro each report a failed build's error, and the web build's dev server prints it
+  // again with its whole stack: a failure is shown until the build says it is watching again
+  // (`failed`), each distinct line once; what follows is the same error in other words.
   const shown = new Set()
   const onLine = (raw) => {
     const line = stripVTControlCharacters(raw).trimEnd()
@@ -129,7 +130,7 @@ function run(name, command, args, env = {}) {
       return
     }
     if (FAILED.test(line)) failing = true
-    if (failing && !VERBOSE && !shown.has(line)) {
+    if (failing && !VERBOSE && services[name].state !== 'failed' && !shown.has(line)) {
       shown.add(line)
       console.log(`[${name}] ${line}`)
     }
