@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { AppError, type AppErrorCode } from '../../../src/security/app-error'
+import { AppError } from '../../../src/security/app-error'
 import {
   createDeviceKeyringLock,
   type DeviceKeyVault,
 } from '../../../src/security/secure-storage/keyring-lock'
 import { SecureStore, type StorageEvent } from '../../../src/security/secure-storage/secure-store'
 import { createMemoryStorage } from './memory-storage'
+import { codeOfAsync } from './error-code'
 
 // STORAGE on H5: the keyring locked with a non-extractable WebCrypto key (Node 20's
 // globalThis.crypto.subtle is the same Web Cryptography API the browser has). IndexedDB is not in
@@ -45,16 +46,6 @@ function createMemoryVault() {
 
 function lockOver(vault: DeviceKeyVault, name = 'secure.keyring') {
   return createDeviceKeyringLock({ name, vault, subtle, randomBytes: random })
-}
-
-async function codeOf(run: () => Promise<unknown>): Promise<AppErrorCode | 'no error'> {
-  try {
-    await run()
-  } catch (error) {
-    if (error instanceof AppError) return error.code
-    throw error
-  }
-  return 'no error'
 }
 
 const KEYRING = JSON.stringify({ current: '3f9a0c12', keys: { '3f9a0c12': 'ab'.repeat(32) } })
@@ -98,10 +89,10 @@ describe('the device keyring lock', () => {
       if (stored[i] === '.' || stored[i] === '=') continue
       const other = alphabet[(alphabet.indexOf(stored[i]) + 1) % 64]
       const changed = stored.slice(0, i) + other + stored.slice(i + 1)
-      expect([i, await codeOf(() => lock.unlock(changed))]).toEqual([i, 'ERR_TAMPERED'])
+      expect([i, await codeOfAsync(() => lock.unlock(changed))]).toEqual([i, 'ERR_TAMPERED'])
     }
     for (const cut of [0, 3, 10, stored.length - 5, stored.length - 1]) {
-      expect(await codeOf(() => lock.unlock(stored.slice(0, cut)))).toBe('ERR_TAMPERED')
+      expect(await codeOfAsync(() => lock.unlock(stored.slice(0, cut)))).toBe('ERR_TAMPERED')
     }
   })
 
@@ -114,21 +105,21 @@ describe('the device keyring lock', () => {
     const { vault } = createMemoryVault()
     const lock = lockOver(vault)
     await lock.lock(KEYRING) // a device key exists
-    expect(await codeOf(() => lock.unlock(stored))).toBe('ERR_TAMPERED')
+    expect(await codeOfAsync(() => lock.unlock(stored))).toBe('ERR_TAMPERED')
   })
 
   test('a keyring locked by another browser does not open here: ERR_TAMPERED', async () => {
     const stored = await lockOver(createMemoryVault().vault).lock(KEYRING)
     const here = lockOver(createMemoryVault().vault)
     await here.lock(KEYRING)
-    expect(await codeOf(() => here.unlock(stored))).toBe('ERR_TAMPERED')
+    expect(await codeOfAsync(() => here.unlock(stored))).toBe('ERR_TAMPERED')
   })
 
   test('a lost device key is ERR_KEY_LOST, not tampering', async () => {
     const { vault, kept } = createMemoryVault()
     const stored = await lockOver(vault).lock(KEYRING)
     kept.clear() // the user cleared IndexedDB but not localStorage
-    expect(await codeOf(() => lockOver(vault).unlock(stored))).toBe('ERR_KEY_LOST')
+    expect(await codeOfAsync(() => lockOver(vault).unlock(stored))).toBe('ERR_KEY_LOST')
   })
 
   test('a key that could be read out is never used, and is replaced', async () => {
@@ -139,12 +130,12 @@ describe('the device keyring lock', () => {
     ])
     kept.set('secure.keyring', readable)
     const lock = lockOver(vault)
-    expect(await codeOf(() => lock.unlock('k1.AAAAAAAAAAAAAAAA.AAAA'))).toBe('ERR_KEY_LOST')
+    expect(await codeOfAsync(() => lock.unlock('k1.AAAAAAAAAAAAAAAA.AAAA'))).toBe('ERR_KEY_LOST')
     const stored = await lock.lock(KEYRING)
     expect((kept.get('secure.keyring') as CryptoKey).extractable).toBe(false)
     expect(await lock.unlock(stored)).toBe(KEYRING)
     kept.set('secure.keyring', { type: 'secret', not: 'a key' }) // a damaged record
-    expect(await codeOf(() => lock.unlock(stored))).toBe('ERR_KEY_LOST')
+    expect(await codeOfAsync(() => lock.unlock(stored))).toBe('ERR_KEY_LOST')
     expect(kept.has('secure.keyring')).toBe(false)
   })
 
@@ -153,7 +144,7 @@ describe('the device keyring lock', () => {
     const consentLocked = await lockOver(vault, 'consent.keyring').lock(KEYRING)
     await lockOver(vault, 'secure.keyring').lock(KEYRING)
     expect([...kept.keys()].sort()).toEqual(['consent.keyring', 'secure.keyring'])
-    expect(await codeOf(() => lockOver(vault, 'secure.keyring').unlock(consentLocked))).toBe(
+    expect(await codeOfAsync(() => lockOver(vault, 'secure.keyring').unlock(consentLocked))).toBe(
       'ERR_TAMPERED',
     )
   })
@@ -163,17 +154,17 @@ describe('the device keyring lock', () => {
     const stored = await lockOver(memory.vault).lock(KEYRING)
     memory.setAvailable(false)
     const lock = lockOver(memory.vault)
-    expect(await codeOf(() => lock.lock(KEYRING))).toBe('ERR_KEY_STORE_UNAVAILABLE')
-    expect(await codeOf(() => lock.unlock(stored))).toBe('ERR_KEY_STORE_UNAVAILABLE')
-    expect(await codeOf(() => lock.forget())).toBe('ERR_KEY_STORE_UNAVAILABLE')
+    expect(await codeOfAsync(() => lock.lock(KEYRING))).toBe('ERR_KEY_STORE_UNAVAILABLE')
+    expect(await codeOfAsync(() => lock.unlock(stored))).toBe('ERR_KEY_STORE_UNAVAILABLE')
+    expect(await codeOfAsync(() => lock.forget())).toBe('ERR_KEY_STORE_UNAVAILABLE')
     const noCrypto = createDeviceKeyringLock({
       name: 'secure.keyring',
       vault: createMemoryVault().vault,
       subtle: undefined,
       randomBytes: random,
     })
-    expect(await codeOf(() => noCrypto.lock(KEYRING))).toBe('ERR_KEY_STORE_UNAVAILABLE')
-    expect(await codeOf(() => noCrypto.unlock(stored))).toBe('ERR_KEY_STORE_UNAVAILABLE')
+    expect(await codeOfAsync(() => noCrypto.lock(KEYRING))).toBe('ERR_KEY_STORE_UNAVAILABLE')
+    expect(await codeOfAsync(() => noCrypto.unlock(stored))).toBe('ERR_KEY_STORE_UNAVAILABLE')
   })
 
   test('a broken random source is ERR_NO_SECURE_RANDOM, never a weak IV', async () => {
@@ -183,7 +174,7 @@ describe('the device keyring lock', () => {
       subtle,
       randomBytes: async () => new Uint8Array(4),
     })
-    expect(await codeOf(() => lock.lock(KEYRING))).toBe('ERR_NO_SECURE_RANDOM')
+    expect(await codeOfAsync(() => lock.lock(KEYRING))).toBe('ERR_NO_SECURE_RANDOM')
   })
 
   test('forget deletes the device key', async () => {
@@ -192,7 +183,7 @@ describe('the device keyring lock', () => {
     const stored = await lock.lock(KEYRING)
     await lock.forget()
     expect(kept.size).toBe(0)
-    expect(await codeOf(() => lock.unlock(stored))).toBe('ERR_KEY_LOST')
+    expect(await codeOfAsync(() => lock.unlock(stored))).toBe('ERR_KEY_LOST')
   })
 })
 
@@ -273,7 +264,7 @@ describe('a secure store whose keyring is locked (the H5 build)', () => {
     const { memory, events, store, make } = setup()
     await store.set('session', 'token-abc', { ttlMs: HOUR })
     memory.items.set('secure.keyring', KEYRING)
-    expect(await codeOf(() => make().get('session'))).toBe('ERR_TAMPERED')
+    expect(await codeOfAsync(() => make().get('session'))).toBe('ERR_TAMPERED')
     expect(events.map((event) => [event.name, event.code])).toEqual([
       ['keyring', 'ERR_TAMPERED'],
       ['session', 'ERR_TAMPERED'],
@@ -310,9 +301,9 @@ describe('a secure store whose keyring is locked (the H5 build)', () => {
     const before = new Map(memory.items)
     vault.setAvailable(false)
     const nextLaunch = make()
-    expect(await codeOf(() => nextLaunch.sweep())).toBe('ERR_KEY_STORE_UNAVAILABLE')
-    expect(await codeOf(() => nextLaunch.get('session'))).toBe('ERR_KEY_STORE_UNAVAILABLE')
-    expect(await codeOf(() => nextLaunch.set('new', 'x', { ttlMs: HOUR }))).toBe(
+    expect(await codeOfAsync(() => nextLaunch.sweep())).toBe('ERR_KEY_STORE_UNAVAILABLE')
+    expect(await codeOfAsync(() => nextLaunch.get('session'))).toBe('ERR_KEY_STORE_UNAVAILABLE')
+    expect(await codeOfAsync(() => nextLaunch.set('new', 'x', { ttlMs: HOUR }))).toBe(
       'ERR_KEY_STORE_UNAVAILABLE',
     )
     expect(memory.items).toEqual(before)
@@ -325,7 +316,7 @@ describe('a secure store whose keyring is locked (the H5 build)', () => {
   test('a first launch without IndexedDB writes nothing at all', async () => {
     const { memory, vault, store } = setup()
     vault.setAvailable(false)
-    expect(await codeOf(() => store.set('session', 'x', { ttlMs: HOUR }))).toBe(
+    expect(await codeOfAsync(() => store.set('session', 'x', { ttlMs: HOUR }))).toBe(
       'ERR_KEY_STORE_UNAVAILABLE',
     )
     expect(memory.items.size).toBe(0)

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { AppError, type AppErrorCode } from '../../../src/security/app-error'
+import { AppError } from '../../../src/security/app-error'
 import {
   MAX_TTL_MS,
   SecureStore,
   type StorageEvent,
 } from '../../../src/security/secure-storage/secure-store'
 import { createMemoryStorage } from './memory-storage'
+import { codeOfAsync } from './error-code'
 
 // STORAGE: the store over an in-memory port with WeChat's quota rule, real crypto, a fake clock.
 const HOUR = 60 * 60 * 1000
@@ -22,16 +23,6 @@ function setup(options: { itemLimitBytes?: number } = {}) {
       onEvent: (event) => events.push(event),
     })
   return { memory, clock, events, store: make(), make }
-}
-
-async function codeOf(run: () => Promise<unknown>): Promise<AppErrorCode | 'no error'> {
-  try {
-    await run()
-  } catch (error) {
-    if (error instanceof AppError) return error.code
-    throw error
-  }
-  return 'no error'
 }
 
 test('a value is stored sealed and read back', async () => {
@@ -62,7 +53,7 @@ test('a tampered item throws ERR_TAMPERED once, is reported and removed', async 
   await store.set('session', 'x', { ttlMs: HOUR })
   const stored = memory.items.get('secure.item.session') as string
   memory.items.set('secure.item.session', stored.slice(0, -1) + (stored.endsWith('0') ? '1' : '0'))
-  expect(await codeOf(() => store.get('session'))).toBe('ERR_TAMPERED')
+  expect(await codeOfAsync(() => store.get('session'))).toBe('ERR_TAMPERED')
   expect(events).toEqual([{ type: 'storage.discarded', name: 'session', code: 'ERR_TAMPERED' }])
   expect(memory.items.has('secure.item.session')).toBe(false)
   expect(await store.get('session')).toBeUndefined()
@@ -97,7 +88,7 @@ test('the launch sweep removes expired and unreadable items and keeps the rest',
 test('a write that does not fit fails with ERR_STORAGE_QUOTA and the old value survives', async () => {
   const { store } = setup({ itemLimitBytes: 4096 })
   await store.set('profile', 'small', { ttlMs: HOUR })
-  expect(await codeOf(() => store.set('profile', 'x'.repeat(5000), { ttlMs: HOUR }))).toBe(
+  expect(await codeOfAsync(() => store.set('profile', 'x'.repeat(5000), { ttlMs: HOUR }))).toBe(
     'ERR_STORAGE_QUOTA',
   )
   expect(await store.get('profile')).toBe('small')
@@ -129,7 +120,7 @@ test('an interrupted rotation loses nothing: the old key stays until every item 
   await store.set('a', 'first', { ttlMs: HOUR })
   await store.set('b', 'second', { ttlMs: HOUR })
   memory.failWritesAfter(2) // keyring with both keys, then item a; item b's write "crashes"
-  expect(await codeOf(() => store.rotateKey())).toBe('ERR_STORAGE_FAILED')
+  expect(await codeOfAsync(() => store.rotateKey())).toBe('ERR_STORAGE_FAILED')
   memory.failWritesAfter(Infinity)
   const nextLaunch = make()
   expect(await nextLaunch.get('a')).toBe('first')
@@ -163,7 +154,7 @@ test('an item the platform cannot hand over is discarded and reported like a tam
   const { store, memory, events } = setup()
   await store.set('session', 'x', { ttlMs: HOUR })
   memory.unreadable.add('secure.item.session')
-  expect(await codeOf(() => store.get('session'))).toBe('ERR_STORAGE_UNREADABLE')
+  expect(await codeOfAsync(() => store.get('session'))).toBe('ERR_STORAGE_UNREADABLE')
   expect(memory.items.has('secure.item.session')).toBe(false)
   expect(events).toEqual([
     { type: 'storage.discarded', name: 'session', code: 'ERR_STORAGE_UNREADABLE' },
@@ -184,7 +175,7 @@ test('an unreadable keyring is reported like a damaged one; its items are discar
   await store.set('session', 'x', { ttlMs: HOUR })
   memory.unreadable.add('secure.keyring')
   const fresh = make()
-  expect(await codeOf(() => fresh.get('session'))).toBe('ERR_TAMPERED')
+  expect(await codeOfAsync(() => fresh.get('session'))).toBe('ERR_TAMPERED')
   expect(events.map((event) => event.name)).toEqual(['keyring', 'session'])
   void store
 })
@@ -193,7 +184,7 @@ test('a failing platform is not mistaken for a bad item: ERR_STORAGE_FAILED, not
   const { store, memory, events } = setup()
   await store.set('session', 'x', { ttlMs: HOUR })
   memory.failingReads.add('secure.item.session')
-  expect(await codeOf(() => store.get('session'))).toBe('ERR_STORAGE_FAILED')
+  expect(await codeOfAsync(() => store.get('session'))).toBe('ERR_STORAGE_FAILED')
   expect(memory.items.has('secure.item.session')).toBe(true)
   expect(events).toEqual([])
 })
@@ -215,7 +206,7 @@ describe('a broken random source stops the write; nothing weak is stored', () =>
   ])('%s', async (_label, random) => {
     const memory = createMemoryStorage()
     const store = new SecureStore({ storage: memory.port, randomBytes: random, now: Date.now })
-    expect(await codeOf(() => store.set('session', 'x', { ttlMs: HOUR }))).toBe(
+    expect(await codeOfAsync(() => store.set('session', 'x', { ttlMs: HOUR }))).toBe(
       'ERR_NO_SECURE_RANDOM',
     )
     expect(memory.items.size).toBe(0)
