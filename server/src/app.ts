@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { MAINTENANCE_HEADER } from '../../src/services/api-contract'
 import { Admin } from './admin'
 import { ApiError, type ApiErrorBody } from './api-error'
+import { addressKey } from './client-address'
 import type { ServerContext } from './context'
 import type { Db } from './database'
 import {
@@ -90,7 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     sessions: new Sessions(db, secrets.serverSecret, settings.sessionTtlSeconds, now),
     incidents: new Incidents(db, now),
     monitor: new Monitor(db),
-    admin: new Admin(db, secrets.adminPasswordHash, now),
+    admin: new Admin(db, secrets.adminPasswordHash, now, settings.adminLoginFailuresBeforeBackoff),
     myData: new MyData(db, now),
     login: settings.wechat
       ? wechatLoginExchange(settings.wechat, http)
@@ -244,6 +245,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     global: false,
     max: settings.rateLimitPerMinute,
     timeWindow: '1 minute',
+    // Every per-address limit counts an IPv6 client by its /64 (client-address.ts).
+    keyGenerator: (request) => addressKey(request.ip),
     errorResponseBuilder: (_request, context) => rateLimited(context.ttl),
   })
   const countTowardsAddressLimit = perAddressLimit(app.createRateLimit())

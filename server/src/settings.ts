@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { isAbsolute, join, resolve } from 'node:path'
+import { MAX_REPORTS_PER_BATCH } from '../../src/services/api-contract'
 
 /**
  * The server's settings, read from environment variables once at start and validated, so a
@@ -35,10 +36,14 @@ export interface Settings {
   weatherProvider: 'embedded' | 'open-meteo'
   /** Lifetime of a user session, in seconds. */
   sessionTtlSeconds: number
-  /** Error-report batches one session may send per minute. */
-  monitorBatchesPerMinute: number
+  /** Error reports one user (all sessions together) may store per minute, refilled gradually. */
+  monitorReportsPerUserPerMinute: number
+  /** Error reports one address (all users together) may store per minute, refilled gradually. */
+  monitorReportsPerAddressPerMinute: number
   /** Admin sign-in attempts per address per minute (right or wrong). */
   adminLoginsPerMinute: number
+  /** Failed admin sign-ins in a row, from any address, before every sign-in must wait. */
+  adminLoginFailuresBeforeBackoff: number
 }
 
 export class SettingsError extends Error {
@@ -129,12 +134,21 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     30 * 24 * 60 * 60,
     problems,
   )
-  const monitorBatchesPerMinute = integer(
-    env.MONITOR_BATCHES_PER_MINUTE,
-    30,
-    'MONITOR_BATCHES_PER_MINUTE',
-    1,
-    100_000,
+  // At least one full batch (20 reports), or a full batch could never be stored.
+  const monitorReportsPerUserPerMinute = integer(
+    env.MONITOR_REPORTS_PER_USER_PER_MINUTE,
+    60,
+    'MONITOR_REPORTS_PER_USER_PER_MINUTE',
+    MAX_REPORTS_PER_BATCH,
+    1_000_000,
+    problems,
+  )
+  const monitorReportsPerAddressPerMinute = integer(
+    env.MONITOR_REPORTS_PER_ADDRESS_PER_MINUTE,
+    600,
+    'MONITOR_REPORTS_PER_ADDRESS_PER_MINUTE',
+    MAX_REPORTS_PER_BATCH,
+    1_000_000,
     problems,
   )
 
@@ -144,6 +158,14 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     'ADMIN_LOGINS_PER_MINUTE',
     1,
     1000,
+    problems,
+  )
+  const adminLoginFailuresBeforeBackoff = integer(
+    env.ADMIN_LOGIN_FAILURES_BEFORE_BACKOFF,
+    10,
+    'ADMIN_LOGIN_FAILURES_BEFORE_BACKOFF',
+    1,
+    1_000_000,
     problems,
   )
 
@@ -172,8 +194,10 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     serverSecret,
     weatherProvider: weatherProvider as Settings['weatherProvider'],
     sessionTtlSeconds,
-    monitorBatchesPerMinute,
+    monitorReportsPerUserPerMinute,
+    monitorReportsPerAddressPerMinute,
     adminLoginsPerMinute,
+    adminLoginFailuresBeforeBackoff,
   }
 }
 

@@ -52,7 +52,8 @@ describe('every request counts towards the per-address limit, whatever its path'
         env: {
           RATE_LIMIT_PER_MINUTE: '3',
           ADMIN_LOGINS_PER_MINUTE: '100',
-          MONITOR_BATCHES_PER_MINUTE: '100',
+          MONITOR_REPORTS_PER_USER_PER_MINUTE: '1000000',
+          MONITOR_REPORTS_PER_ADDRESS_PER_MINUTE: '1000000',
           WEB_ROOT: join(__dirname, 'fixtures', 'web'),
         },
       })
