@@ -10,6 +10,7 @@ import { MAINTENANCE_HEADER } from '../../src/services/api-contract'
 import { Admin } from './admin'
 import { ApiError, type ApiErrorBody } from './api-error'
 import { addressKey } from './client-address'
+import { limitConnectionsPerAddress } from './connection-limits'
 import type { ServerContext } from './context'
 import type { Db } from './database'
 import {
@@ -116,8 +117,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           key: options.https.key,
           // Above the server's own URL and header limits, so that it can tell them apart (edge.ts).
           maxHeaderSize: PARSER_MAX_HEAD_BYTES,
+          // The whole request, body included, must arrive within REQUEST_TIMEOUT_MS (a body that
+          // stalls or trickles is answered 408 and closed); Node looks every quarter of it.
+          headersTimeout: settings.requestTimeoutMs,
+          requestTimeout: settings.requestTimeoutMs,
+          connectionsCheckingInterval: Math.min(30_000, settings.requestTimeoutMs / 4),
         }
       : null,
+    // Fastify's defaults (0) would leave a stalled request and an idle connection open for ever.
+    requestTimeout: settings.requestTimeoutMs,
+    connectionTimeout: settings.connectionTimeoutMs,
     bodyLimit: BODY_LIMIT_BYTES,
     // Behind a reverse proxy, every request comes from the proxy: the client's address is taken
     // from x-forwarded-for, but only when a proxy listed in TRUST_PROXY sent it (settings.ts).
@@ -174,6 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
 
   app.addHook('onClose', async () => replayGuard.close())
+  limitConnectionsPerAddress(app.server, settings.maxConnectionsPerAddress, settings.trustProxy)
 
   // The API reads JSON and nothing else: every other body (text/plain, a form, no content-type)
   // is refused with 415 ERR_UNSUPPORTED_MEDIA_TYPE, instead of text/plain being read as a string.

@@ -42,6 +42,12 @@ export interface Settings {
   monitorReportsPerAddressPerMinute: number
   /** Admin sign-in attempts per address per minute (right or wrong). */
   adminLoginsPerMinute: number
+  /** The whole request (headers and body) must arrive within this; then 408 and closed. */
+  requestTimeoutMs: number
+  /** A connection with nothing sent or received for this long is closed. */
+  connectionTimeoutMs: number
+  /** Connections one address may hold open at once (trusted proxies excepted). */
+  maxConnectionsPerAddress: number
   /** Failed admin sign-ins in a row, from any address, before every sign-in must wait. */
   adminLoginFailuresBeforeBackoff: number
 }
@@ -169,6 +175,31 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     problems,
   )
 
+  const requestTimeoutMs = integer(
+    env.REQUEST_TIMEOUT_MS,
+    30_000,
+    'REQUEST_TIMEOUT_MS',
+    1000,
+    600_000,
+    problems,
+  )
+  const connectionTimeoutMs = integer(
+    env.CONNECTION_TIMEOUT_MS,
+    30_000,
+    'CONNECTION_TIMEOUT_MS',
+    1000,
+    600_000,
+    problems,
+  )
+  const maxConnectionsPerAddress = integer(
+    env.MAX_CONNECTIONS_PER_ADDRESS,
+    64,
+    'MAX_CONNECTIONS_PER_ADDRESS',
+    1,
+    100_000,
+    problems,
+  )
+
   if (production) {
     // Development conveniences (self-signed certificate, secrets made on first start, the login
     // stand-in) must never reach production by accident.
@@ -198,6 +229,9 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     monitorReportsPerAddressPerMinute,
     adminLoginsPerMinute,
     adminLoginFailuresBeforeBackoff,
+    requestTimeoutMs,
+    connectionTimeoutMs,
+    maxConnectionsPerAddress,
   }
 }
 
