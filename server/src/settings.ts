@@ -1,4 +1,4 @@
-import { isIP } from 'node:net'
+import { BlockList, isIP } from 'node:net'
 import { isAbsolute, join, resolve } from 'node:path'
 import { MAX_REPORTS_PER_BATCH } from '../../src/services/api-contract'
 
@@ -241,15 +241,16 @@ export function readSettings(env: Record<string, string | undefined> = process.e
  * Behind a reverse proxy every request arrives from the proxy's address, so per-address rate
  * limits would count all users together. The proxy puts the client's address in
  * `x-forwarded-for`; the server believes that header only from the proxies listed here, and
- * takes the rightmost address no listed proxy added. "Trust everyone" is refused: anyone could
- * then send `x-forwarded-for` and pick a fresh address for every request.
+ * takes the rightmost address no listed proxy added. "Trust everyone" is refused, whether
+ * written as a word or as ranges broader than a private network: anyone could then send
+ * `x-forwarded-for` and pick a fresh address for every request.
  */
 function readTrustProxy(raw: string | undefined, problems: string[]): string[] {
   const entries = (raw ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean)
-  if (entries.some((entry) => ['true', '*', 'all', '0.0.0.0/0', '::/0'].includes(entry))) {
+  if (entries.some((entry) => ['true', '*', 'all'].includes(entry))) {
     problems.push(
       'TRUST_PROXY must list the addresses of your proxies (e.g. 10.0.0.5 or 10.0.0.0/8), not ' +
         'everyone: any client could then choose the address its rate limit counts against',
@@ -261,9 +262,38 @@ function readTrustProxy(raw: string | undefined, problems: string[]): string[] {
       problems.push(
         `TRUST_PROXY: "${entry}" is not an IP address or a CIDR range like 10.0.0.0/8 or fd00::/8`,
       )
+    } else if (isTooBroad(entry)) {
+      problems.push(
+        `TRUST_PROXY: "${entry}" is broader than a private network (at most /8 for IPv4, /32 ` +
+          'for IPv6, /7 inside fc00::/7): list the addresses of your proxies, not everyone',
+      )
     }
   }
   return entries
+}
+
+/** Unique local IPv6 addresses (RFC 4193), IPv6's private networks. */
+const UNIQUE_LOCAL = new BlockList()
+UNIQUE_LOCAL.addSubnet('fc00::', 7, 'ipv6')
+/** IPv4-mapped IPv6 addresses: `::ffff:10.0.0.0/104` is the IPv4 range 10.0.0.0/8. */
+const IPV4_MAPPED = new BlockList()
+IPV4_MAPPED.addSubnet('::ffff:0:0', 96, 'ipv6')
+
+/**
+ * A range broader than any private network: judged by prefix length, so "everyone" cannot be
+ * spelled as pieces (`0.0.0.0/1,128.0.0.0/1`). The broadest private IPv4 network is 10.0.0.0/8;
+ * an IPv4-mapped IPv6 range is judged as the IPv4 range it holds (/104 = /8); an IPv6 range
+ * must be a /32 at most (a whole provider's allocation; a proxy fleet is far smaller), except
+ * inside the unique local range fc00::/7, which is private as a whole.
+ */
+function isTooBroad(entry: string): boolean {
+  const [address, prefixText] = entry.split('/')
+  if (prefixText === undefined) return false
+  const prefix = Number(prefixText)
+  if (isIP(address) === 4) return prefix < 8
+  if (IPV4_MAPPED.check(address, 'ipv6')) return prefix < 96 + 8
+  if (UNIQUE_LOCAL.check(address, 'ipv6')) return prefix < 7
+  return prefix < 32
 }
 
 /** `10.0.0.5`, `10.0.0.0/8`, `::1` or `fd00::/8`: an IPv4 or IPv6 address with an optional prefix. */

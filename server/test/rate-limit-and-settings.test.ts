@@ -152,6 +152,11 @@ describe('behind a reverse proxy (TRUST_PROXY)', () => {
     expect(
       readSettings({ TRUST_PROXY: ' 10.0.0.1, 172.16.0.0/12,::1 , fd00::/8' }).trustProxy,
     ).toEqual(['10.0.0.1', '172.16.0.0/12', '::1', 'fd00::/8'])
+    // The broadest ranges accepted: a /8 (IPv4), a /32 (IPv6), unique local addresses (fc00::/7).
+    expect(
+      readSettings({ TRUST_PROXY: '10.0.0.0/8,2001:db8::/32,fc00::/7,::ffff:10.0.0.0/104' })
+        .trustProxy,
+    ).toHaveLength(4)
   })
 })
 
@@ -222,6 +227,25 @@ test.each([
     'TRUST_PROXY: "fd00::/129" is not an IP address or a CIDR range',
   ],
   ['TRUST_PROXY with a bad address', { TRUST_PROXY: '10.0.0.256' }, 'TRUST_PROXY: "10.0.0.256"'],
+  // Finding 4b: "everyone" written as ranges broader than any private network.
+  ...[
+    '0.0.0.0/1,128.0.0.0/1',
+    '0.0.0.0/0',
+    '10.0.0.0/7',
+    '192.0.0.0/2',
+    '::/1',
+    '8000::/1',
+    '2000::/3',
+    '2001:db8::/31',
+    '::/0',
+    'fc00::/6',
+    '::ffff:0.0.0.0/96',
+    '::ffff:0:0/103',
+  ].map((value): [string, Record<string, string>, string] => [
+    `TRUST_PROXY=${value} (too broad)`,
+    { TRUST_PROXY: value },
+    'TRUST_PROXY',
+  ]),
   [
     'production without its secrets',
     { NODE_ENV: 'production' },
