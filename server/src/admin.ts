@@ -29,6 +29,7 @@ export class Admin {
   private readonly selectToken
   private readonly insertAudit
   private readonly selectAudit
+  private readonly deleteExpiredTokens
   // The global backoff (login): failed sign-ins in a row, from any address, and until when
   // every sign-in is refused.
   private failuresInARow = 0
@@ -50,6 +51,7 @@ export class Admin {
     this.insertAudit = db.prepare(
       'INSERT INTO audit_log (at, action, outcome, detail) VALUES (?, ?, ?, ?)',
     )
+    this.deleteExpiredTokens = db.prepare('DELETE FROM admin_tokens WHERE expires_at <= ?')
     this.selectAudit = db.prepare(
       'SELECT id, at, action, outcome, detail FROM audit_log ORDER BY id DESC LIMIT ?',
     )
@@ -92,6 +94,11 @@ export class Admin {
     this.insertToken.run(sha256(token), now.toISOString(), expiresAt)
     this.audit('admin.login', 'ok', {})
     return { token, expiresAt: new Date(expiresAt).toISOString() }
+  }
+
+  /** Deletes every expired admin token; returns how many (app.ts's timer). */
+  pruneExpiredTokens(): number {
+    return Number(this.deleteExpiredTokens.run(this.now().getTime()).changes)
   }
 
   /** Throws ERR_ADMIN_AUTH_REQUIRED unless the header holds a live admin token. */

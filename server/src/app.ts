@@ -183,6 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
 
   app.addHook('onClose', async () => replayGuard.close())
+  pruneExpiredOnSchedule(app, context, settings.expiredPruneIntervalSeconds)
   limitConnectionsPerAddress(app.server, settings.maxConnectionsPerAddress, settings.trustProxy)
 
   // The API reads JSON and nothing else: every other body (text/plain, a form, no content-type)
@@ -353,6 +354,30 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes, { context })
   answerWrongMethodsOfRoutesAbove()
   return app
+}
+
+/**
+ * Expired sessions and admin tokens are of no use to anyone and are not kept (data
+ * minimisation): deleted once when the server is ready, then every `intervalSeconds` (hourly by
+ * default), whether or not their owners ever come back. The timer stops when the server closes.
+ */
+function pruneExpiredOnSchedule(
+  app: FastifyInstance,
+  context: ServerContext,
+  intervalSeconds: number,
+): void {
+  const prune = () => {
+    context.sessions.pruneExpired()
+    context.admin.pruneExpiredTokens()
+  }
+  let timer: NodeJS.Timeout | undefined
+  app.addHook('onReady', async () => {
+    prune()
+    timer = setInterval(prune, intervalSeconds * 1000)
+    // It never keeps the process alive on its own.
+    timer.unref()
+  })
+  app.addHook('onClose', async () => clearInterval(timer))
 }
 
 /** 429 ERR_RATE_LIMITED, saying when to retry. */

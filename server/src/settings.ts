@@ -48,6 +48,8 @@ export interface Settings {
   connectionTimeoutMs: number
   /** Connections one address may hold open at once (trusted proxies excepted). */
   maxConnectionsPerAddress: number
+  /** How often expired sessions and admin tokens are deleted (also once at start). */
+  expiredPruneIntervalSeconds: number
   /** Failed admin sign-ins in a row, from any address, before every sign-in must wait. */
   adminLoginFailuresBeforeBackoff: number
 }
@@ -200,6 +202,15 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     problems,
   )
 
+  const expiredPruneIntervalSeconds = integer(
+    env.EXPIRED_PRUNE_INTERVAL_SECONDS,
+    60 * 60,
+    'EXPIRED_PRUNE_INTERVAL_SECONDS',
+    1,
+    24 * 60 * 60,
+    problems,
+  )
+
   if (production) {
     // Development conveniences (self-signed certificate, secrets made on first start, the login
     // stand-in) must never reach production by accident.
@@ -232,6 +243,7 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     requestTimeoutMs,
     connectionTimeoutMs,
     maxConnectionsPerAddress,
+    expiredPruneIntervalSeconds,
   }
 }
 
