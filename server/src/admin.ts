@@ -1,5 +1,5 @@
-import bcrypt from 'bcryptjs'
 import { randomBytes } from 'node:crypto'
+import { adminPasswordMatches } from './admin-password'
 import { ApiError } from './api-error'
 import { bearerToken } from './auth'
 import { getRow, type Db } from './database'
@@ -75,7 +75,7 @@ export class Admin {
       this.audit('admin.login', 'refused', { reason: 'backoff' })
       throw new AdminLoginBackoff(Math.ceil(waitMs / 1000))
     }
-    const ok = await bcrypt.compare(password, this.passwordHash)
+    const ok = await adminPasswordMatches(password, this.passwordHash)
     if (!ok) {
       this.failuresInARow += 1
       const over = this.failuresInARow - this.failuresBeforeBackoff
