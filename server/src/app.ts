@@ -264,15 +264,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', countTowardsAddressLimit)
 
   // A URL over 8 KB or headers over 16 KB: 414 or 431, with the security headers set above.
-  // Then browsers from other origins are refused unless settings list them; WeChat sends no
-  // Origin.
+  // Then browsers from other origins are refused (no CORS: the H5 build is served from this
+  // origin); WeChat sends no Origin.
   app.addHook('onRequest', (request, _reply, done) => {
     try {
       checkRequestSize(request)
       const origin = request.headers.origin
       if (origin) {
         const own = `https://${request.headers.host ?? ''}`
-        if (origin !== own && !settings.allowedOrigins.includes(origin)) {
+        if (origin !== own) {
           throw new ApiError(403, 'ERR_ORIGIN_NOT_ALLOWED', 'This origin may not call the API.')
         }
       }

@@ -13,8 +13,6 @@ export interface Settings {
   dataDir: string
   /** Real certificate files for production; without them a self-signed one is made in dataDir. */
   tls: { certFile: string; keyFile: string } | undefined
-  /** Browser origins allowed to call the API besides the server's own (CORS is refused otherwise). */
-  allowedOrigins: string[]
   /** Requests per minute per client before ERR_RATE_LIMITED. */
   rateLimitPerMinute: number
   /**
@@ -87,14 +85,14 @@ export function readSettings(env: Record<string, string | undefined> = process.e
   if (certFile && keyFile) tls = { certFile: absolute(certFile), keyFile: absolute(keyFile) }
   else if (certFile || keyFile) problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together')
 
-  const allowedOrigins = (env.ALLOWED_ORIGINS ?? '')
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter(Boolean)
-  for (const origin of allowedOrigins) {
-    if (!/^https:\/\/[a-z0-9.-]+(:\d+)?$/i.test(origin)) {
-      problems.push(`ALLOWED_ORIGINS: "${origin}" is not an https origin like https://example.com`)
-    }
+  // ALLOWED_ORIGINS was removed: the server never answered a CORS preflight nor sent
+  // Access-Control-Allow-Origin, so a listed origin could not call the API anyway. The app is
+  // served from the API's own origin on H5, and WeChat sends no Origin.
+  if (env.ALLOWED_ORIGINS) {
+    problems.push(
+      'ALLOWED_ORIGINS was removed: the API answers its own origin and WeChat only (no CORS); ' +
+        'serve the H5 build from this server (WEB_ROOT) or behind the same origin',
+    )
   }
 
   const trustProxy = readTrustProxy(env.TRUST_PROXY, problems)
@@ -226,7 +224,6 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     port,
     dataDir,
     tls,
-    allowedOrigins,
     rateLimitPerMinute,
     trustProxy,
     webRoot,
