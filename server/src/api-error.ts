@@ -35,8 +35,14 @@ export type ApiErrorCode =
   | 'ERR_HEADERS_TOO_LARGE'
   /** Not valid HTTP (answered before any route runs; the connection is closed). */
   | 'ERR_BAD_REQUEST'
+  /** The request (headers and body) did not arrive within REQUEST_TIMEOUT_MS; closed. */
+  | 'ERR_REQUEST_TIMEOUT'
   /** Too many requests from this client; retry after the `retry-after` header. */
   | 'ERR_RATE_LIMITED'
+  /** Too many error reports from this user or address; retry after the `retry-after` header. */
+  | 'ERR_REPORT_BUDGET_EXCEEDED'
+  /** Too many failed admin sign-ins lately, from any address; retry after `retry-after`. */
+  | 'ERR_ADMIN_LOGIN_BACKOFF'
   /** A browser origin that is not allowed by settings. */
   | 'ERR_ORIGIN_NOT_ALLOWED'
   /** A route that needs a session got no `authorization: Bearer <token>`. */

@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import { MAINTENANCE_HEADER } from '../../src/services/api-contract'
 import { Admin } from './admin'
 import { ApiError, type ApiErrorBody } from './api-error'
+import { addressKey } from './client-address'
+import { limitConnectionsPerAddress } from './connection-limits'
 import type { ServerContext } from './context'
 import type { Db } from './database'
 import {
@@ -90,7 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     sessions: new Sessions(db, secrets.serverSecret, settings.sessionTtlSeconds, now),
     incidents: new Incidents(db, now),
     monitor: new Monitor(db),
-    admin: new Admin(db, secrets.adminPasswordHash, now),
+    admin: new Admin(db, secrets.adminPasswordHash, now, settings.adminLoginFailuresBeforeBackoff),
     myData: new MyData(db, now),
     login: settings.wechat
       ? wechatLoginExchange(settings.wechat, http)
@@ -115,8 +117,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           key: options.https.key,
           // Above the server's own URL and header limits, so that it can tell them apart (edge.ts).
           maxHeaderSize: PARSER_MAX_HEAD_BYTES,
+          // The whole request, body included, must arrive within REQUEST_TIMEOUT_MS (a body that
+          // stalls or trickles is answered 408 and closed); Node looks every quarter of it.
+          headersTimeout: settings.requestTimeoutMs,
+          requestTimeout: settings.requestTimeoutMs,
+          connectionsCheckingInterval: Math.min(30_000, settings.requestTimeoutMs / 4),
         }
       : null,
+    // Fastify's defaults (0) would leave a stalled request and an idle connection open for ever.
+    requestTimeout: settings.requestTimeoutMs,
+    connectionTimeout: settings.connectionTimeoutMs,
     bodyLimit: BODY_LIMIT_BYTES,
     // Behind a reverse proxy, every request comes from the proxy: the client's address is taken
     // from x-forwarded-for, but only when a proxy listed in TRUST_PROXY sent it (settings.ts).
@@ -173,6 +183,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
 
   app.addHook('onClose', async () => replayGuard.close())
+  pruneExpiredOnSchedule(app, context, settings.expiredPruneIntervalSeconds)
+  limitConnectionsPerAddress(app.server, settings.maxConnectionsPerAddress, settings.trustProxy)
 
   // The API reads JSON and nothing else: every other body (text/plain, a form, no content-type)
   // is refused with 415 ERR_UNSUPPORTED_MEDIA_TYPE, instead of text/plain being read as a string.
@@ -244,21 +256,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     global: false,
     max: settings.rateLimitPerMinute,
     timeWindow: '1 minute',
+    // Every per-address limit counts an IPv6 client by its /64 (client-address.ts).
+    keyGenerator: (request) => addressKey(request.ip),
     errorResponseBuilder: (_request, context) => rateLimited(context.ttl),
   })
   const countTowardsAddressLimit = perAddressLimit(app.createRateLimit())
   app.addHook('onRequest', countTowardsAddressLimit)
 
   // A URL over 8 KB or headers over 16 KB: 414 or 431, with the security headers set above.
-  // Then browsers from other origins are refused unless settings list them; WeChat sends no
-  // Origin.
+  // Then browsers from other origins are refused (no CORS: the H5 build is served from this
+  // origin); WeChat sends no Origin.
   app.addHook('onRequest', (request, _reply, done) => {
     try {
       checkRequestSize(request)
       const origin = request.headers.origin
       if (origin) {
         const own = `https://${request.headers.host ?? ''}`
-        if (origin !== own && !settings.allowedOrigins.includes(origin)) {
+        if (origin !== own) {
           throw new ApiError(403, 'ERR_ORIGIN_NOT_ALLOWED', 'This origin may not call the API.')
         }
       }
@@ -340,6 +354,30 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes, { context })
   answerWrongMethodsOfRoutesAbove()
   return app
+}
+
+/**
+ * Expired sessions and admin tokens are of no use to anyone and are not kept (data
+ * minimisation): deleted once when the server is ready, then every `intervalSeconds` (hourly by
+ * default), whether or not their owners ever come back. The timer stops when the server closes.
+ */
+function pruneExpiredOnSchedule(
+  app: FastifyInstance,
+  context: ServerContext,
+  intervalSeconds: number,
+): void {
+  const prune = () => {
+    context.sessions.pruneExpired()
+    context.admin.pruneExpiredTokens()
+  }
+  let timer: NodeJS.Timeout | undefined
+  app.addHook('onReady', async () => {
+    prune()
+    timer = setInterval(prune, intervalSeconds * 1000)
+    // It never keeps the process alive on its own.
+    timer.unref()
+  })
+  app.addHook('onClose', async () => clearInterval(timer))
 }
 
 /** 429 ERR_RATE_LIMITED, saying when to retry. */

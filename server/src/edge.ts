@@ -149,6 +149,18 @@ export function rawErrorFor(parserErrorCode: string | undefined): {
       },
     }
   }
+  if (parserErrorCode === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return {
+      status: 408,
+      reason: 'Request Timeout',
+      body: {
+        error: {
+          code: 'ERR_REQUEST_TIMEOUT',
+          message: 'The request did not arrive in time (REQUEST_TIMEOUT_MS); send it again.',
+        },
+      },
+    }
+  }
   return {
     status: 400,
     reason: 'Bad Request',

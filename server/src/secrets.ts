@@ -1,4 +1,4 @@
-import bcrypt from 'bcryptjs'
+import { hashAdminPassword } from './admin-password'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -38,7 +38,7 @@ export function loadSecrets(settings: Settings): ServerSecrets {
   return {
     serverSecret,
     // Cost 10 here keeps start-up quick; production hashes are made with 12 (see server/README.md).
-    adminPasswordHash: bcrypt.hashSync(password, 10),
+    adminPasswordHash: hashAdminPassword(password, 10),
     devAdminPasswordFile: join(settings.dataDir, DEV_ADMIN_PASSWORD_FILE),
   }
 }

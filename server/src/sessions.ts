@@ -36,6 +36,7 @@ export class Sessions {
   private readonly selectSessions
   private readonly deleteSession
   private readonly deleteExpired
+  private readonly deleteAllExpired
   private readonly signingKeys = new Map<string, KeyObject>()
 
   constructor(
@@ -59,6 +60,12 @@ export class Sessions {
     )
     this.deleteSession = db.prepare('DELETE FROM sessions WHERE token_sha256 = ?')
     this.deleteExpired = db.prepare('DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?')
+    this.deleteAllExpired = db.prepare('DELETE FROM sessions WHERE expires_at <= ?')
+  }
+
+  /** Deletes every expired session, whoever it belongs to; returns how many (app.ts's timer). */
+  pruneExpired(): number {
+    return Number(this.deleteAllExpired.run(this.now().getTime()).changes)
   }
 
   /** The HMAC under which an openid is stored (also what tests search the database for). */

@@ -1,5 +1,6 @@
-import { isIP } from 'node:net'
+import { BlockList, isIP } from 'node:net'
 import { isAbsolute, join, resolve } from 'node:path'
+import { MAX_REPORTS_PER_BATCH } from '../../src/services/api-contract'
 
 /**
  * The server's settings, read from environment variables once at start and validated, so a
@@ -12,8 +13,6 @@ export interface Settings {
   dataDir: string
   /** Real certificate files for production; without them a self-signed one is made in dataDir. */
   tls: { certFile: string; keyFile: string } | undefined
-  /** Browser origins allowed to call the API besides the server's own (CORS is refused otherwise). */
-  allowedOrigins: string[]
   /** Requests per minute per client before ERR_RATE_LIMITED. */
   rateLimitPerMinute: number
   /**
@@ -35,10 +34,22 @@ export interface Settings {
   weatherProvider: 'embedded' | 'open-meteo'
   /** Lifetime of a user session, in seconds. */
   sessionTtlSeconds: number
-  /** Error-report batches one session may send per minute. */
-  monitorBatchesPerMinute: number
+  /** Error reports one user (all sessions together) may store per minute, refilled gradually. */
+  monitorReportsPerUserPerMinute: number
+  /** Error reports one address (all users together) may store per minute, refilled gradually. */
+  monitorReportsPerAddressPerMinute: number
   /** Admin sign-in attempts per address per minute (right or wrong). */
   adminLoginsPerMinute: number
+  /** The whole request (headers and body) must arrive within this; then 408 and closed. */
+  requestTimeoutMs: number
+  /** A connection with nothing sent or received for this long is closed. */
+  connectionTimeoutMs: number
+  /** Connections one address may hold open at once (trusted proxies excepted). */
+  maxConnectionsPerAddress: number
+  /** How often expired sessions and admin tokens are deleted (also once at start). */
+  expiredPruneIntervalSeconds: number
+  /** Failed admin sign-ins in a row, from any address, before every sign-in must wait. */
+  adminLoginFailuresBeforeBackoff: number
 }
 
 export class SettingsError extends Error {
@@ -74,14 +85,14 @@ export function readSettings(env: Record<string, string | undefined> = process.e
   if (certFile && keyFile) tls = { certFile: absolute(certFile), keyFile: absolute(keyFile) }
   else if (certFile || keyFile) problems.push('TLS_CERT_FILE and TLS_KEY_FILE must be set together')
 
-  const allowedOrigins = (env.ALLOWED_ORIGINS ?? '')
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter(Boolean)
-  for (const origin of allowedOrigins) {
-    if (!/^https:\/\/[a-z0-9.-]+(:\d+)?$/i.test(origin)) {
-      problems.push(`ALLOWED_ORIGINS: "${origin}" is not an https origin like https://example.com`)
-    }
+  // ALLOWED_ORIGINS was removed: the server never answered a CORS preflight nor sent
+  // Access-Control-Allow-Origin, so a listed origin could not call the API anyway. The app is
+  // served from the API's own origin on H5, and WeChat sends no Origin.
+  if (env.ALLOWED_ORIGINS) {
+    problems.push(
+      'ALLOWED_ORIGINS was removed: the API answers its own origin and WeChat only (no CORS); ' +
+        'serve the H5 build from this server (WEB_ROOT) or behind the same origin',
+    )
   }
 
   const trustProxy = readTrustProxy(env.TRUST_PROXY, problems)
@@ -129,12 +140,21 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     30 * 24 * 60 * 60,
     problems,
   )
-  const monitorBatchesPerMinute = integer(
-    env.MONITOR_BATCHES_PER_MINUTE,
-    30,
-    'MONITOR_BATCHES_PER_MINUTE',
-    1,
-    100_000,
+  // At least one full batch (20 reports), or a full batch could never be stored.
+  const monitorReportsPerUserPerMinute = integer(
+    env.MONITOR_REPORTS_PER_USER_PER_MINUTE,
+    60,
+    'MONITOR_REPORTS_PER_USER_PER_MINUTE',
+    MAX_REPORTS_PER_BATCH,
+    1_000_000,
+    problems,
+  )
+  const monitorReportsPerAddressPerMinute = integer(
+    env.MONITOR_REPORTS_PER_ADDRESS_PER_MINUTE,
+    600,
+    'MONITOR_REPORTS_PER_ADDRESS_PER_MINUTE',
+    MAX_REPORTS_PER_BATCH,
+    1_000_000,
     problems,
   )
 
@@ -144,6 +164,48 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     'ADMIN_LOGINS_PER_MINUTE',
     1,
     1000,
+    problems,
+  )
+  const adminLoginFailuresBeforeBackoff = integer(
+    env.ADMIN_LOGIN_FAILURES_BEFORE_BACKOFF,
+    10,
+    'ADMIN_LOGIN_FAILURES_BEFORE_BACKOFF',
+    1,
+    1_000_000,
+    problems,
+  )
+
+  const requestTimeoutMs = integer(
+    env.REQUEST_TIMEOUT_MS,
+    30_000,
+    'REQUEST_TIMEOUT_MS',
+    1000,
+    600_000,
+    problems,
+  )
+  const connectionTimeoutMs = integer(
+    env.CONNECTION_TIMEOUT_MS,
+    30_000,
+    'CONNECTION_TIMEOUT_MS',
+    1000,
+    600_000,
+    problems,
+  )
+  const maxConnectionsPerAddress = integer(
+    env.MAX_CONNECTIONS_PER_ADDRESS,
+    64,
+    'MAX_CONNECTIONS_PER_ADDRESS',
+    1,
+    100_000,
+    problems,
+  )
+
+  const expiredPruneIntervalSeconds = integer(
+    env.EXPIRED_PRUNE_INTERVAL_SECONDS,
+    60 * 60,
+    'EXPIRED_PRUNE_INTERVAL_SECONDS',
+    1,
+    24 * 60 * 60,
     problems,
   )
 
@@ -162,7 +224,6 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     port,
     dataDir,
     tls,
-    allowedOrigins,
     rateLimitPerMinute,
     trustProxy,
     webRoot,
@@ -172,8 +233,14 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     serverSecret,
     weatherProvider: weatherProvider as Settings['weatherProvider'],
     sessionTtlSeconds,
-    monitorBatchesPerMinute,
+    monitorReportsPerUserPerMinute,
+    monitorReportsPerAddressPerMinute,
     adminLoginsPerMinute,
+    adminLoginFailuresBeforeBackoff,
+    requestTimeoutMs,
+    connectionTimeoutMs,
+    maxConnectionsPerAddress,
+    expiredPruneIntervalSeconds,
   }
 }
 
@@ -183,15 +250,16 @@ export function readSettings(env: Record<string, string | undefined> = process.e
  * Behind a reverse proxy every request arrives from the proxy's address, so per-address rate
  * limits would count all users together. The proxy puts the client's address in
  * `x-forwarded-for`; the server believes that header only from the proxies listed here, and
- * takes the rightmost address no listed proxy added. "Trust everyone" is refused: anyone could
- * then send `x-forwarded-for` and pick a fresh address for every request.
+ * takes the rightmost address no listed proxy added. "Trust everyone" is refused, whether
+ * written as a word or as ranges broader than a private network: anyone could then send
+ * `x-forwarded-for` and pick a fresh address for every request.
  */
 function readTrustProxy(raw: string | undefined, problems: string[]): string[] {
   const entries = (raw ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean)
-  if (entries.some((entry) => ['true', '*', 'all', '0.0.0.0/0', '::/0'].includes(entry))) {
+  if (entries.some((entry) => ['true', '*', 'all'].includes(entry))) {
     problems.push(
       'TRUST_PROXY must list the addresses of your proxies (e.g. 10.0.0.5 or 10.0.0.0/8), not ' +
         'everyone: any client could then choose the address its rate limit counts against',
@@ -203,9 +271,38 @@ function readTrustProxy(raw: string | undefined, problems: string[]): string[] {
       problems.push(
         `TRUST_PROXY: "${entry}" is not an IP address or a CIDR range like 10.0.0.0/8 or fd00::/8`,
       )
+    } else if (isTooBroad(entry)) {
+      problems.push(
+        `TRUST_PROXY: "${entry}" is broader than a private network (at most /8 for IPv4, /32 ` +
+          'for IPv6, /7 inside fc00::/7): list the addresses of your proxies, not everyone',
+      )
     }
   }
   return entries
+}
+
+/** Unique local IPv6 addresses (RFC 4193), IPv6's private networks. */
+const UNIQUE_LOCAL = new BlockList()
+UNIQUE_LOCAL.addSubnet('fc00::', 7, 'ipv6')
+/** IPv4-mapped IPv6 addresses: `::ffff:10.0.0.0/104` is the IPv4 range 10.0.0.0/8. */
+const IPV4_MAPPED = new BlockList()
+IPV4_MAPPED.addSubnet('::ffff:0:0', 96, 'ipv6')
+
+/**
+ * A range broader than any private network: judged by prefix length, so "everyone" cannot be
+ * spelled as pieces (`0.0.0.0/1,128.0.0.0/1`). The broadest private IPv4 network is 10.0.0.0/8;
+ * an IPv4-mapped IPv6 range is judged as the IPv4 range it holds (/104 = /8); an IPv6 range
+ * must be a /32 at most (a whole provider's allocation; a proxy fleet is far smaller), except
+ * inside the unique local range fc00::/7, which is private as a whole.
+ */
+function isTooBroad(entry: string): boolean {
+  const [address, prefixText] = entry.split('/')
+  if (prefixText === undefined) return false
+  const prefix = Number(prefixText)
+  if (isIP(address) === 4) return prefix < 8
+  if (IPV4_MAPPED.check(address, 'ipv6')) return prefix < 96 + 8
+  if (UNIQUE_LOCAL.check(address, 'ipv6')) return prefix < 7
+  return prefix < 32
 }
 
 /** `10.0.0.5`, `10.0.0.0/8`, `::1` or `fd00::/8`: an IPv4 or IPv6 address with an optional prefix. */

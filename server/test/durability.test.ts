@@ -40,7 +40,8 @@ async function startServerProcess(port: number): Promise<ChildProcess> {
       DATA_DIR: dataDir,
       PORT: String(port),
       LOG_LEVEL: 'warn',
-      MONITOR_BATCHES_PER_MINUTE: '1000',
+      MONITOR_REPORTS_PER_USER_PER_MINUTE: '1000000',
+      MONITOR_REPORTS_PER_ADDRESS_PER_MINUTE: '1000000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

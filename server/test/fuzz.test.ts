@@ -42,7 +42,10 @@ const STATUS_OF_CODE: Record<ApiErrorCode, number> = {
   ERR_BODY_TOO_LARGE: 413,
   ERR_URI_TOO_LONG: 414,
   ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  ERR_REQUEST_TIMEOUT: 408,
   ERR_RATE_LIMITED: 429,
+  ERR_REPORT_BUDGET_EXCEEDED: 429,
+  ERR_ADMIN_LOGIN_BACKOFF: 429,
   ERR_HEADERS_TOO_LARGE: 431,
   ERR_INTERNAL: 500,
   ERR_WEATHER_UPSTREAM: 502,
@@ -65,8 +68,10 @@ beforeAll(async () => {
       // A web build to serve, so static-file paths are fuzzed too.
       WEB_ROOT: join(__dirname, 'fixtures', 'web'),
       RATE_LIMIT_PER_MINUTE: '100000',
-      MONITOR_BATCHES_PER_MINUTE: '100000',
+      MONITOR_REPORTS_PER_USER_PER_MINUTE: '1000000',
+      MONITOR_REPORTS_PER_ADDRESS_PER_MINUTE: '1000000',
       ADMIN_LOGINS_PER_MINUTE: '1000',
+      ADMIN_LOGIN_FAILURES_BEFORE_BACKOFF: '1000000',
     },
   })
   session = await server.signIn('code-fuzz')

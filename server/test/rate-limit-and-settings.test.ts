@@ -52,7 +52,8 @@ describe('every request counts towards the per-address limit, whatever its path'
         env: {
           RATE_LIMIT_PER_MINUTE: '3',
           ADMIN_LOGINS_PER_MINUTE: '100',
-          MONITOR_BATCHES_PER_MINUTE: '100',
+          MONITOR_REPORTS_PER_USER_PER_MINUTE: '1000000',
+          MONITOR_REPORTS_PER_ADDRESS_PER_MINUTE: '1000000',
           WEB_ROOT: join(__dirname, 'fixtures', 'web'),
         },
       })
@@ -151,6 +152,11 @@ describe('behind a reverse proxy (TRUST_PROXY)', () => {
     expect(
       readSettings({ TRUST_PROXY: ' 10.0.0.1, 172.16.0.0/12,::1 , fd00::/8' }).trustProxy,
     ).toEqual(['10.0.0.1', '172.16.0.0/12', '::1', 'fd00::/8'])
+    // The broadest ranges accepted: a /8 (IPv4), a /32 (IPv6), unique local addresses (fc00::/7).
+    expect(
+      readSettings({ TRUST_PROXY: '10.0.0.0/8,2001:db8::/32,fc00::/7,::ffff:10.0.0.0/104' })
+        .trustProxy,
+    ).toHaveLength(4)
   })
 })
 
@@ -170,7 +176,13 @@ test.each([
     { TLS_CERT_FILE: '/etc/cert.pem' },
     'TLS_CERT_FILE and TLS_KEY_FILE must be set together',
   ],
-  ['an http origin', { ALLOWED_ORIGINS: 'http://example.com' }, 'is not an https origin'],
+  // Removed (security review, finding 5): the server never answered a CORS preflight, so a
+  // listed origin could not call the API anyway; saying so beats ignoring the setting.
+  [
+    'ALLOWED_ORIGINS (removed)',
+    { ALLOWED_ORIGINS: 'https://example.com' },
+    'ALLOWED_ORIGINS was removed',
+  ],
   [
     'a zero rate limit',
     { RATE_LIMIT_PER_MINUTE: '0' },
@@ -221,6 +233,25 @@ test.each([
     'TRUST_PROXY: "fd00::/129" is not an IP address or a CIDR range',
   ],
   ['TRUST_PROXY with a bad address', { TRUST_PROXY: '10.0.0.256' }, 'TRUST_PROXY: "10.0.0.256"'],
+  // Finding 4b: "everyone" written as ranges broader than any private network.
+  ...[
+    '0.0.0.0/1,128.0.0.0/1',
+    '0.0.0.0/0',
+    '10.0.0.0/7',
+    '192.0.0.0/2',
+    '::/1',
+    '8000::/1',
+    '2000::/3',
+    '2001:db8::/31',
+    '::/0',
+    'fc00::/6',
+    '::ffff:0.0.0.0/96',
+    '::ffff:0:0/103',
+  ].map((value): [string, Record<string, string>, string] => [
+    `TRUST_PROXY=${value} (too broad)`,
+    { TRUST_PROXY: value },
+    'TRUST_PROXY',
+  ]),
   [
     'production without its secrets',
     { NODE_ENV: 'production' },

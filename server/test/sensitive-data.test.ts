@@ -1,4 +1,5 @@
 import bcrypt from 'bcryptjs'
+import { bcryptInputOf, hashAdminPassword } from '../src/admin-password'
 import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -135,7 +136,7 @@ describe('the admin password is bcrypt, cost 10 or more', () => {
       for (const hash of [first, second]) {
         expect(hash).toMatch(/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/)
         expect(bcrypt.getRounds(hash)).toBeGreaterThanOrEqual(10)
-        expect(await bcrypt.compare(password.trim(), hash)).toBe(true)
+        expect(await bcrypt.compare(bcryptInputOf(password.trim()), hash)).toBe(true)
       }
       expect(first).not.toBe(second) // a fresh salt each time: equal passwords, different hashes
     } finally {
@@ -145,7 +146,7 @@ describe('the admin password is bcrypt, cost 10 or more', () => {
 
   test('a configured hash signs in; neither it nor the password is stored or logged', async () => {
     const password = 'correct horse battery staple'
-    const hash = bcrypt.hashSync(password, 10)
+    const hash = hashAdminPassword(password, 10)
     const server = await startTestServer({ env: { ADMIN_PASSWORD_HASH: hash } })
     try {
       const login = (candidate: string) =>
@@ -162,6 +163,32 @@ describe('the admin password is bcrypt, cost 10 or more', () => {
         expect(stored).not.toContain(secret)
         expect(server.logs.join('\n')).not.toContain(secret)
       }
+    } finally {
+      await server.close()
+    }
+  })
+
+  // Finding 4a of the security review: bcrypt reads 72 bytes; 24 Chinese characters are 72.
+  test('a guess sharing the first 72 bytes of a long passphrase is refused', async () => {
+    const passphrase = '我们的运维口令是不能告诉任何人的秘密请务必保管好它谢谢大家一起努力'
+    expect(Buffer.byteLength(passphrase)).toBeGreaterThan(72)
+    const server = await startTestServer({
+      env: { ADMIN_PASSWORD_HASH: hashAdminPassword(passphrase, 10) },
+    })
+    try {
+      const login = async (candidate: string) => {
+        const res = await server.request('/v1/admin/login', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ password: candidate }),
+        })
+        return [res.status, (res.body as { error?: { code?: string } }).error?.code ?? 'ok']
+      }
+      const first72Bytes = passphrase.slice(0, 24)
+      expect(Buffer.byteLength(first72Bytes)).toBe(72)
+      expect(await login(first72Bytes)).toEqual([401, 'ERR_ADMIN_LOGIN_FAILED'])
+      expect(await login(`${first72Bytes}错的后半句`)).toEqual([401, 'ERR_ADMIN_LOGIN_FAILED'])
+      expect(await login(passphrase)).toEqual([200, 'ok'])
     } finally {
       await server.close()
     }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { AdminLoginBackoff } from '../admin'
 import type { ServerContext } from '../context'
 
 export const ADMIN_ROUTES = {
@@ -33,7 +34,8 @@ export const adminRoutes: FastifyPluginAsync<{ context: ServerContext }> = async
   app.post<{ Body: { password: string } }>(
     ADMIN_ROUTES.login,
     {
-      // Per address (settings: ADMIN_LOGINS_PER_MINUTE, default 10); bcrypt makes each try slow too.
+      // Per address (an IPv6 client by its /64; settings: ADMIN_LOGINS_PER_MINUTE, default 10),
+      // and globally after failures (Admin.login's backoff); bcrypt makes each try slow too.
       config: {
         rateLimit: { max: context.settings.adminLoginsPerMinute, timeWindow: '1 minute' },
       },
@@ -46,7 +48,14 @@ export const adminRoutes: FastifyPluginAsync<{ context: ServerContext }> = async
         },
       },
     },
-    async (request) => admin.login(request.body.password),
+    async (request, reply) => {
+      try {
+        return await admin.login(request.body.password)
+      } catch (error) {
+        if (error instanceof AdminLoginBackoff) reply.header('retry-after', error.retryAfterSeconds)
+        throw error
+      }
+    },
   )
 
   app.post<{ Body: { message: string; retryAfterSeconds?: number } }>(

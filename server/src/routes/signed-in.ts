@@ -14,7 +14,8 @@ import {
 import { requireSession } from '../auth'
 import type { ServerContext } from '../context'
 import type { UncheckedBatch } from '../monitor'
-import { sha256 } from '../sessions'
+import { addressKey } from '../client-address'
+import { ReportBudget, ReportBudgetExceeded } from '../report-budget'
 
 /** Error-report batches may be larger than other bodies: 20 reports with stacks. */
 export const MONITOR_BODY_LIMIT_BYTES = 64 * 1024
@@ -28,6 +29,12 @@ export const signedInRoutes: FastifyPluginAsync<{ context: ServerContext }> = as
   { context },
 ) => {
   const signed = requireSession(context)
+  // Reports stored per user (all of a user's sessions together) and per address (all users
+  // behind it together): many sessions or many sign-ins cannot multiply what one person stores.
+  const reportBudget = new ReportBudget(
+    context.settings.monitorReportsPerUserPerMinute,
+    context.settings.monitorReportsPerAddressPerMinute,
+  )
 
   app.post<{ Body: SessionRequest }>(
     API_ROUTES.session,
@@ -67,15 +74,8 @@ export const signedInRoutes: FastifyPluginAsync<{ context: ServerContext }> = as
     API_ROUTES.monitorErrors,
     {
       bodyLimit: MONITOR_BODY_LIMIT_BYTES,
-      // Per session, not per address: one noisy install cannot crowd out the others.
-      config: {
-        rateLimit: {
-          max: context.settings.monitorBatchesPerMinute,
-          timeWindow: '1 minute',
-          keyGenerator: (request) =>
-            `monitor:${sha256(String(request.headers.authorization ?? request.ip))}`,
-        },
-      },
+      // Counted first per address, as every request (app.ts), whatever its authorization says;
+      // then, once signed in and the batch's shape checked, against the report budgets below.
       preValidation: signed,
       schema: {
         body: {
@@ -94,6 +94,19 @@ export const signedInRoutes: FastifyPluginAsync<{ context: ServerContext }> = as
       },
     },
     async (request, reply): Promise<ErrorReportReceipt> => {
+      try {
+        reportBudget.charge(
+          request.session!.userId,
+          addressKey(request.ip),
+          request.body.reports.length,
+          context.now(),
+        )
+      } catch (error) {
+        if (error instanceof ReportBudgetExceeded) {
+          reply.header('retry-after', error.retryAfterSeconds)
+        }
+        throw error
+      }
       const receipt = context.monitor.ingest(request.body, request.session!.userId, context.now())
       reply.status(202)
       return receipt
