@@ -9,11 +9,7 @@ import {
   type ErrorReportReceipt,
   type ErrorReportTextField,
 } from '../../src/services/api-contract'
-import {
-  cutToLength,
-  scrubToLimit,
-  topFrameOf as firstFrameOf,
-} from '../../src/security/monitor/report'
+import { scrubToLimit, topFrameOf as firstFrameOf } from '../../src/security/monitor/report'
 import type { Db } from './database'
 import { quoted } from './validation-messages'
 
@@ -71,10 +67,19 @@ const REPORT_FIELDS: ReadonlyArray<keyof ErrorReport> = [
 ]
 /** The fields that hold text: all but `kind` (one of REPORT_KINDS) and `count` (a number). */
 const TEXT_FIELDS = REPORT_FIELDS.filter((field) => field !== 'kind' && field !== 'count')
-const OCCURRED_AT = /^\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})$/
-const APP_VERSION = /^[0-9A-Za-z.+-]*$/
-/** WeChat's base library version, e.g. "3.7.1". */
-const BASE_LIBRARY = /^[0-9.]*$/
+/**
+ * An ISO 8601 time to the second or millisecond, with Z or an offset: the fixed-width parts
+ * leave no room for a phone or ID number ("2026-11-25T13812345678Z" is refused).
+ */
+const OCCURRED_AT =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/
+/**
+ * A version such as 1.2.3 or 1.2.3-beta.1: parts of at most 3 digits, so no run of digits long
+ * enough to be a phone or ID number. Empty when the app did not say.
+ */
+const APP_VERSION = /^(\d{1,3}\.\d{1,3}\.\d{1,3}(-[a-z]{1,10}(\.\d{1,3})?)?)?$/
+/** WeChat's base library version, e.g. "3.7.1": 2 to 4 parts of at most 3 digits, or empty. */
+const BASE_LIBRARY = /^(\d{1,3}(\.\d{1,3}){1,3})?$/
 /** wx.getDeviceInfo's `platform` ("ios", "android", "devtools", "ohos"...) or "h5". */
 const PLATFORM = /^[a-z0-9._-]*$/
 
@@ -257,14 +262,14 @@ export function checkReport(value: unknown): ErrorReport | string {
     return `"count" must be a whole number from 1 to ${MAX_REPORT_COUNT}.`
   }
   const occurredAt = report.occurredAt as string
-  if (occurredAt.length > 40 || !OCCURRED_AT.test(occurredAt)) {
+  if (!OCCURRED_AT.test(occurredAt) || Number.isNaN(Date.parse(occurredAt))) {
     return '"occurredAt" must be an ISO 8601 time such as 2026-11-25T06:29:00.000Z.'
   }
   if (report.appVersion !== undefined && !APP_VERSION.test(report.appVersion as string)) {
-    return '"appVersion" may contain only letters, digits, ".", "+" and "-".'
+    return '"appVersion" must be a version such as 1.2.3 or 1.2.3-beta.1 (parts of up to 3 digits).'
   }
   if (report.baseLibrary !== undefined && !BASE_LIBRARY.test(report.baseLibrary as string)) {
-    return '"baseLibrary" may contain only digits and ".", such as 3.7.1.'
+    return '"baseLibrary" must be a version such as 3.7.1 (parts of up to 3 digits).'
   }
   if (report.platform !== undefined && !PLATFORM.test(report.platform as string)) {
     return '"platform" may contain only lowercase letters, digits, "-", "_" and ".".'
@@ -276,30 +281,31 @@ export function checkReport(value: unknown): ErrorReport | string {
  * Scrubs the report's text and cuts each field to its limit, noting which were cut. An absent
  * text field is stored as "" and an absent `count` as 1.
  *
- * Scrubbed: message, stack and page (free text), and also baseLibrary and platform, although
- * `checkReport` has limited their characters: digits and dots are all a mobile or resident ID
- * number needs ("13812345678" passes the check and is stored as "[phone]"), and scrubbing such
- * short values costs next to nothing. A real version or platform name matches no scrubbing
- * rule, so it is stored as sent. appVersion is stored as sent (not scrubbed).
+ * Every text field is scrubbed: message, stack and page (free text), and also appVersion,
+ * baseLibrary and platform, although `checkReport` has limited them to strict formats (a
+ * version's parts hold at most 3 digits; "138.123.456.78" still passes, split beyond what the
+ * scrubber recognises). Scrubbing short values costs next to nothing, and a real version or
+ * platform name matches no scrubbing rule, so it is stored as sent. occurredAt is not scrubbed:
+ * its strict format (OCCURRED_AT) has no room for anything but a time.
  */
 function prepareReport(report: ErrorReport, index: number): PreparedReport {
   const truncatedFields: ErrorReportTextField[] = []
-  const keep = (field: ErrorReportTextField, text: string, scrubbed: boolean): string => {
+  const keep = (field: ErrorReportTextField, text: string): string => {
     // The same scrub-and-cut as the app's (report.ts): the server does not trust that it ran.
     const limit = REPORT_TEXT_LIMITS[field]
-    const kept = scrubbed ? scrubToLimit(text, limit) : { text: cutToLength(text, limit) }
-    if ('cut' in kept ? kept.cut : kept.text !== text) truncatedFields.push(field)
+    const kept = scrubToLimit(text, limit)
+    if (kept.cut) truncatedFields.push(field)
     return kept.text
   }
   return {
     index,
     kind: report.kind,
-    message: keep('message', report.message, true),
-    stack: keep('stack', report.stack ?? '', true),
-    page: keep('page', report.page ?? '', true),
-    appVersion: keep('appVersion', report.appVersion ?? '', false),
-    baseLibrary: keep('baseLibrary', report.baseLibrary ?? '', true),
-    platform: keep('platform', report.platform ?? '', true),
+    message: keep('message', report.message),
+    stack: keep('stack', report.stack ?? ''),
+    page: keep('page', report.page ?? ''),
+    appVersion: keep('appVersion', report.appVersion ?? ''),
+    baseLibrary: keep('baseLibrary', report.baseLibrary ?? ''),
+    platform: keep('platform', report.platform ?? ''),
     occurredAt: report.occurredAt,
     count: report.count ?? 1,
     truncatedFields,

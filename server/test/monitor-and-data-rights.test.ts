@@ -213,7 +213,7 @@ describe('POST /v1/monitor/errors', () => {
     expect(reasons[3]).toMatch(/"message".*required/)
     expect(reasons[4]).toMatch(/"userPhone"/)
     expect(reasons[5]).toMatch(/"occurredAt".*2026-11-25T06:29:00/)
-    expect(reasons[6]).toMatch(/"appVersion".*letters, digits/)
+    expect(reasons[6]).toMatch(/"appVersion".*version such as 1\.2\.3/)
     expect(reasons[7]).toMatch(/object/)
     expect(reasons[8]).toMatch(/object/)
     expect(reasons[9]).toMatch(/object/)
@@ -267,6 +267,8 @@ describe('POST /v1/monitor/errors', () => {
 })
 
 /** The group that counts reports the device captured but could not keep (`droppedOnDevice`). */
+const BASE_LIBRARY_REASON =
+  '"baseLibrary" must be a version such as 3.7.1 (parts of up to 3 digits).'
 const DROPPED_FINGERPRINT = fingerprintOf('dropped', 'reports dropped on the device', '')
 const groupCount = (fingerprint: string) =>
   getRow<{ count: number }>(
@@ -293,21 +295,9 @@ describe('POST /v1/monitor/errors: counts, base library and platform', () => {
       { count: MAX_REPORT_COUNT + 1 },
       `"count" must be a whole number from 1 to ${MAX_REPORT_COUNT}.`,
     ],
-    [
-      'baseLibrary "3.7.1<script>"',
-      { baseLibrary: '3.7.1<script>' },
-      '"baseLibrary" may contain only digits and ".", such as 3.7.1.',
-    ],
-    [
-      'baseLibrary "v3.7.1"',
-      { baseLibrary: 'v3.7.1' },
-      '"baseLibrary" may contain only digits and ".", such as 3.7.1.',
-    ],
-    [
-      'baseLibrary "3.7.1 " (a space)',
-      { baseLibrary: '3.7.1 ' },
-      '"baseLibrary" may contain only digits and ".", such as 3.7.1.',
-    ],
+    ['baseLibrary "3.7.1<script>"', { baseLibrary: '3.7.1<script>' }, BASE_LIBRARY_REASON],
+    ['baseLibrary "v3.7.1"', { baseLibrary: 'v3.7.1' }, BASE_LIBRARY_REASON],
+    ['baseLibrary "3.7.1 " (a space)', { baseLibrary: '3.7.1 ' }, BASE_LIBRARY_REASON],
     ['baseLibrary 371', { baseLibrary: 371 }, '"baseLibrary" must be text (a JSON string).'],
     [
       'platform "iOS 17"',
@@ -494,39 +484,42 @@ describe('POST /v1/monitor/errors: counts, base library and platform', () => {
     ])
   })
 
-  test('an over-long baseLibrary and platform are cut to their limits and marked', async () => {
+  // A base library version has a strict format, so it is never long: 60 characters are refused.
+  test('an over-long platform is cut to its limit and marked; an over-long baseLibrary is dropped', async () => {
     const user = await server.signIn('code-long-base-library')
-    const baseLibrary = '3.7.1.'.repeat(10) // 60 characters
     const platform = 'devtools-'.repeat(5) // 45 characters
-    const res = await send(user, [report({ baseLibrary, platform })])
+    const res = await send(user, [
+      report({ baseLibrary: '3.7.1', platform }),
+      report({ baseLibrary: '3.7.1.'.repeat(10) }),
+    ])
     expect(res.body).toMatchObject({
       accepted: 1,
-      truncated: [{ index: 0, fields: ['baseLibrary', 'platform'] }],
+      dropped: [{ index: 1, reason: BASE_LIBRARY_REASON }],
+      truncated: [{ index: 0, fields: ['platform'] }],
     })
     const exported = (await server.signed(user, '/v1/me/data')).body as {
       errorReports: Array<{ baseLibrary: string; platform: string; truncatedFields: string[] }>
     }
     expect(exported.errorReports).toEqual([
       expect.objectContaining({
-        baseLibrary: baseLibrary.slice(0, REPORT_TEXT_LIMITS.baseLibrary),
+        baseLibrary: '3.7.1',
         platform: platform.slice(0, REPORT_TEXT_LIMITS.platform),
-        truncatedFields: ['baseLibrary', 'platform'],
+        truncatedFields: ['platform'],
       }),
     ])
     expect(REPORT_TEXT_LIMITS.baseLibrary).toBe(32)
     expect(REPORT_TEXT_LIMITS.platform).toBe(32)
   })
 
-  test('a phone number passed off as a base library version is scrubbed like free text', async () => {
+  // Security review (data) finding 3: a version has parts of up to 3 digits, so a phone number
+  // is not a version at all (it used to be stored, scrubbed to "[phone]").
+  test('a phone number passed off as a base library version is dropped', async () => {
     const user = await server.signIn('code-phone-as-version')
     const res = await send(user, [report({ baseLibrary: '13812345678', platform: 'ios' })])
-    expect(res.body).toMatchObject({ accepted: 1, truncated: [] })
-    const row = getRow<{ baseLibrary: string; platform: string }>(
-      server.db.prepare(
-        'SELECT base_library AS baseLibrary, platform FROM error_reports ORDER BY id DESC LIMIT 1',
-      ),
-    )
-    expect(row).toEqual({ baseLibrary: '[phone]', platform: 'ios' })
+    expect(res.body).toMatchObject({
+      accepted: 0,
+      dropped: [{ index: 0, reason: BASE_LIBRARY_REASON }],
+    })
   })
 })
 
@@ -669,5 +662,64 @@ describe('data rights', () => {
     const res = await server.request(path, { method })
     expect(res.status).toBe(401)
     expect(code(res.body)).toBe('ERR_AUTH_REQUIRED')
+  })
+})
+
+// Security review (data) finding 3: every text field a report carries is either scrubbed or
+// strictly validated, so no field stores a phone or ID number as sent.
+describe('POST /v1/monitor/errors: no report field keeps personal numbers', () => {
+  const PHONE = '13812345678'
+  const ID_NUMBER = '11010519491231002X'
+  // Fields checked against a strict format: a value that does not match drops the report.
+  test.each<[string, Record<string, unknown>, string]>([
+    ['occurredAt with a phone number', { occurredAt: `2026-11-25T${PHONE}Z` }, 'occurredAt'],
+    ['occurredAt with an ID number', { occurredAt: `2026-11-25T${ID_NUMBER}Z` }, 'occurredAt'],
+    ['occurredAt with a 13th month', { occurredAt: '2026-13-25T06:29:00.000Z' }, 'occurredAt'],
+    ['occurredAt without a time zone', { occurredAt: '2026-11-25T06:29:00' }, 'occurredAt'],
+    ['appVersion a phone number', { appVersion: PHONE }, 'appVersion'],
+    ['appVersion an ID number', { appVersion: ID_NUMBER }, 'appVersion'],
+    ['appVersion with a phone tag', { appVersion: `1.2.3-${PHONE}` }, 'appVersion'],
+    ['appVersion "v1.2.3"', { appVersion: 'v1.2.3' }, 'appVersion'],
+    ['baseLibrary a phone number in parts', { baseLibrary: '138.1234.5678' }, 'baseLibrary'],
+    ['baseLibrary an ID number', { baseLibrary: '110105194912310021' }, 'baseLibrary'],
+  ])('a report whose %s is dropped with the reason', async (name, fields, field) => {
+    const user = await server.signIn(`code-strict-${name.replace(/\W/g, '-')}`)
+    const res = await send(user, [report({ message: 'kept' }), { ...report(), ...fields }])
+    expect(res.status).toBe(202)
+    expect(res.body).toMatchObject({
+      accepted: 1,
+      dropped: [{ index: 1, reason: expect.stringContaining(`"${field}"`) }],
+    })
+  })
+
+  // Usual values still pass, as sent.
+  test.each<[string, Record<string, unknown>]>([
+    ['occurredAt with milliseconds', { occurredAt: '2026-11-25T06:29:00.000Z' }],
+    ['occurredAt without milliseconds', { occurredAt: '2026-11-25T06:29:00Z' }],
+    ['occurredAt with an offset', { occurredAt: '2026-11-25T14:29:00.000+08:00' }],
+    ['appVersion 0.1.0', { appVersion: '0.1.0' }],
+    ['appVersion 1.2.3-beta.1', { appVersion: '1.2.3-beta.1' }],
+    ['appVersion 10.20.300', { appVersion: '10.20.300' }],
+    ['baseLibrary 3.7.1', { baseLibrary: '3.7.1' }],
+  ])('a report with %s is stored', async (name, fields) => {
+    const user = await server.signIn(`code-usual-${name.replace(/\W/g, '-')}`)
+    const res = await send(user, [{ ...report(), ...fields }])
+    expect(res.body).toMatchObject({ accepted: 1, dropped: [] })
+  })
+
+  // Every text field of a report, with a phone and an ID number hidden where its format allows
+  // text: the export shows neither, whatever the field.
+  test.each<[keyof ErrorReport, string]>([
+    ['message', `call ${PHONE} id ${ID_NUMBER}`],
+    ['stack', `Error: ${PHONE}\n    at f (${ID_NUMBER}.js:1:2)`],
+    ['page', `pages/user/${PHONE}/${ID_NUMBER}`],
+    ['platform', `ios${PHONE}`],
+  ])('the export never carries the numbers sent in %s', async (field, value) => {
+    const user = await server.signIn(`code-every-field-${field}`)
+    const res = await send(user, [report({ [field]: value })])
+    expect(res.body).toMatchObject({ accepted: 1 })
+    const exported = JSON.stringify((await server.signed(user, '/v1/me/data')).body)
+    expect(exported).not.toContain(PHONE)
+    expect(exported).not.toContain(ID_NUMBER)
   })
 })
