@@ -18,7 +18,12 @@ export interface ErrorGroup {
   fingerprint: string
   /** A report's kind (ErrorReportKind), or 'dropped' (DROPPED_ON_DEVICE). */
   kind: string
+  /**
+   * The shape its reports share (`shapeOf`: digits blanked), never one report's own text; ""
+   * once none of its reports is kept (`forgetGroupsWithoutReports`).
+   */
   message: string
+  /** The shape of its reports' first stack frame; "" once none of its reports is kept. */
   topFrame: string
   firstSeen: string
   lastSeen: string
@@ -117,7 +122,9 @@ export class Monitor {
       `INSERT INTO error_groups (fingerprint, kind, message, top_frame, first_seen, last_seen, count)
          VALUES (@fingerprint, @kind, @message, @topFrame, @at, @at, @count)
        ON CONFLICT (fingerprint) DO UPDATE
-         SET count = count + excluded.count, last_seen = excluded.last_seen`,
+         SET count = count + excluded.count, last_seen = excluded.last_seen,
+             -- The same shape (the fingerprint hashes it), back again if the group had forgotten it.
+             message = excluded.message, top_frame = excluded.top_frame`,
     )
     this.insertReport = db.prepare(
       `INSERT INTO error_reports
@@ -166,11 +173,12 @@ export class Monitor {
       return prepared.map((report) => {
         const topFrame = topFrameOf(report.stack)
         const fingerprint = fingerprintOf(report.kind, report.message, topFrame)
+        // The group keeps the shape all its reports share, not this report's own text.
         this.upsertGroup.run({
           fingerprint,
           kind: report.kind,
-          message: report.message,
-          topFrame,
+          message: shapeOf(report.message),
+          topFrame: shapeOf(topFrame),
           at,
           count: report.count,
         })
@@ -212,11 +220,35 @@ export class Monitor {
  * are blanked (ids, counts, line numbers change between occurrences of one bug).
  */
 export function fingerprintOf(kind: string, message: string, topFrame: string): string {
-  const shape = (text: string) => text.replace(/\d+/g, '#').replace(/\s+/g, ' ').trim()
   return createHash('sha256')
-    .update(`${kind}\n${shape(message)}\n${shape(topFrame)}`)
+    .update(`${kind}\n${shapeOf(message)}\n${shapeOf(topFrame)}`)
     .digest('hex')
     .slice(0, 16)
+}
+
+/**
+ * A text's shape: every run of digits blanked to "#", white space squeezed to one space. All the
+ * reports of one group share it (it is what their fingerprint hashes), so a group that shows its
+ * shape shows nothing that is not in each of its reports: "timeout after 5123 ms" -> "timeout
+ * after # ms".
+ */
+export function shapeOf(text: string): string {
+  return text.replace(/\d+/g, '#').replace(/\s+/g, ' ').trim()
+}
+
+/**
+ * Blanks the message and top frame of every group none of whose reports is kept any more (after
+ * an erasure or a withdrawal deleted them): a shape is still the text of the user who sent it
+ * (a name and a street address are words no scrubber recognises), so a group keeps it only while
+ * one of its reports is kept. Counts and times stay; the 'dropped' group, whose text is fixed
+ * and never a user's, is left alone. Run it in the transaction that deleted the reports.
+ */
+export function forgetGroupsWithoutReports(db: Db): void {
+  db.prepare(
+    `UPDATE error_groups SET message = '', top_frame = ''
+      WHERE kind <> ? AND (message <> '' OR top_frame <> '')
+        AND NOT EXISTS (SELECT 1 FROM error_reports AS r WHERE r.fingerprint = error_groups.fingerprint)`,
+  ).run(DROPPED_ON_DEVICE.kind)
 }
 
 /**
