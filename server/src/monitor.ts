@@ -10,7 +10,8 @@ import {
   type ErrorReportTextField,
 } from '../../src/services/api-contract'
 import { scrubToLimit, topFrameOf as firstFrameOf } from '../../src/security/monitor/report'
-import type { Db } from './database'
+import { ApiError } from './api-error'
+import { getRow, type Db } from './database'
 import { quoted } from './validation-messages'
 
 /** One row of `GET /v1/admin/error-groups`: the reports of one problem, counted. */
@@ -116,8 +117,13 @@ export class Monitor {
   private readonly upsertGroup
   private readonly insertReport
   private readonly selectGroups
+  private readonly selectLatestDecision
 
   constructor(private readonly db: Db) {
+    // The user's latest decision in their own time (decided_at), arrival order breaking ties.
+    this.selectLatestDecision = db.prepare(
+      `SELECT decision FROM consents WHERE user_id = ? ORDER BY decided_at DESC, id DESC LIMIT 1`,
+    )
     this.upsertGroup = db.prepare(
       `INSERT INTO error_groups (fingerprint, kind, message, top_frame, first_seen, last_seen, count)
          VALUES (@fingerprint, @kind, @message, @topFrame, @at, @at, @count)
@@ -147,6 +153,9 @@ export class Monitor {
   /**
    * Stores the valid reports of a batch under `userId`, and counts its `droppedOnDevice` (if
    * more than 0) in the 'dropped' group, which has no user. `now` is the receiving time.
+   * Throws ApiError 403 ERR_CONSENT_REQUIRED, keeping nothing of the batch, unless the user's
+   * latest consent decision on record is 'agreed' (checked in the transaction that stores, so a
+   * withdrawal cannot slip between the check and the write).
    */
   ingest(batch: UncheckedBatch, userId: string, now: Date): ErrorReportReceipt {
     const at = now.toISOString()
@@ -159,6 +168,14 @@ export class Monitor {
       else prepared.push(prepareReport(checked, index))
     })
     const fingerprints = this.db.transaction(() => {
+      const latest = getRow<{ decision: string }>(this.selectLatestDecision, userId)
+      if (latest?.decision !== 'agreed') {
+        throw new ApiError(
+          403,
+          'ERR_CONSENT_REQUIRED',
+          'Error reports need your consent on record: send POST /v1/me/consent first.',
+        )
+      }
       if (droppedOnDevice > 0) {
         const { kind, message, topFrame } = DROPPED_ON_DEVICE
         this.upsertGroup.run({

@@ -180,7 +180,7 @@ describe('the kill switch', () => {
 
   test('error groups and the audit log are readable by an admin', async () => {
     const token = await login()
-    const user = await server.signIn('code-admin-test')
+    const user = await server.signInAgreed('code-admin-test')
     await server.signed(user, '/v1/monitor/errors', {
       method: 'POST',
       body: JSON.stringify({
@@ -213,8 +213,8 @@ describe('the kill switch', () => {
       occurredAt: '2026-11-25T06:00:00Z',
       count,
     })
-    const loud = await server.signIn('code-groups-loud')
-    const quiet = await server.signIn('code-groups-quiet')
+    const loud = await server.signInAgreed('code-groups-loud')
+    const quiet = await server.signInAgreed('code-groups-quiet')
     const send = (user: typeof loud, count: number) =>
       server.signed(user, '/v1/monitor/errors', {
         method: 'POST',

@@ -15,7 +15,7 @@ let session: SessionResponse
 
 beforeAll(async () => {
   server = await startTestServer({ clock, env: { MONITOR_BATCHES_PER_MINUTE: '5' } })
-  session = await server.signIn('code-monitor')
+  session = await server.signInAgreed('code-monitor')
 }, 60_000)
 afterAll(async () => server?.close())
 
@@ -83,7 +83,7 @@ describe('POST /v1/monitor/errors', () => {
   ])('%s -> %i %s', async (_name, status, errorCode, body) => {
     // A fresh session per case: the per-session rate limit is tested on its own below.
     const res = await server.signed(
-      await server.signIn(`code-${_name.replace(/\W/g, '-')}`),
+      await server.signInAgreed(`code-${_name.replace(/\W/g, '-')}`),
       '/v1/monitor/errors',
       {
         method: 'POST',
@@ -95,7 +95,7 @@ describe('POST /v1/monitor/errors', () => {
   })
 
   test('one over-long message in a batch of 20: all 20 stored, that message cut and marked', async () => {
-    const user = await server.signIn('code-long-message')
+    const user = await server.signInAgreed('code-long-message')
     const reports = Array.from({ length: 20 }, (_, i) => report({ message: `failure ${i}` }))
     reports[7] = report({ message: 'x'.repeat(1200) })
     const res = await send(user, reports)
@@ -121,7 +121,7 @@ describe('POST /v1/monitor/errors', () => {
     ['stack', 4000],
     ['page', 200],
   ] as const)('an over-long %s is cut to %i characters', async (field, limit) => {
-    const user = await server.signIn(`code-long-${field}`)
+    const user = await server.signInAgreed(`code-long-${field}`)
     const res = await send(user, [report({ [field]: 'a '.repeat(limit) })])
     expect(res.status).toBe(202)
     expect(res.body).toMatchObject({ accepted: 1, truncated: [{ index: 0, fields: [field] }] })
@@ -132,7 +132,7 @@ describe('POST /v1/monitor/errors', () => {
   })
 
   test('cutting never splits an emoji (a UTF-16 surrogate pair)', async () => {
-    const user = await server.signIn('code-emoji')
+    const user = await server.signInAgreed('code-emoji')
     // 999 letters and then emoji: a cut after 1000 UTF-16 units would land inside the first one.
     const message = 'x'.repeat(999) + '😀'.repeat(10)
     const page = 'p'.repeat(199) + '🙂🙂'
@@ -152,7 +152,7 @@ describe('POST /v1/monitor/errors', () => {
   })
 
   test('a long text that scrubbing makes shorter keeps no part of a number cut before scrubbing', async () => {
-    const user = await server.signIn('code-scrub-shorter')
+    const user = await server.signInAgreed('code-scrub-shorter')
     // 1260 characters: cut to 1256 before scrubbing, inside the 105th phone number, which the
     // scrubber then cannot recognise; the 104 whole ones become "[phone]", so the scrubbed text
     // is shorter than the limit and the cut-off digits would have been kept.
@@ -167,7 +167,7 @@ describe('POST /v1/monitor/errors', () => {
   })
 
   test('a text that scrubbing makes longer is still cut to its limit', async () => {
-    const user = await server.signIn('code-scrub-longer')
+    const user = await server.signInAgreed('code-scrub-longer')
     // "token=a" becomes "token=[redacted]": 9 characters longer.
     const message = `${'m'.repeat(990)} token=a`
     const res = await send(user, [report({ message })])
@@ -180,7 +180,7 @@ describe('POST /v1/monitor/errors', () => {
   })
 
   test('invalid reports are dropped one by one, with the reason; the valid ones are stored', async () => {
-    const user = await server.signIn('code-mixed-batch')
+    const user = await server.signInAgreed('code-mixed-batch')
     const res = await send(user, [
       report({ message: 'first good one' }),
       report({ kind: 'crash' as never }),
@@ -229,7 +229,7 @@ describe('POST /v1/monitor/errors', () => {
   })
 
   test('a batch of only invalid reports stores nothing and says why', async () => {
-    const user = await server.signIn('code-all-invalid')
+    const user = await server.signInAgreed('code-all-invalid')
     const res = await send(user, [report({ kind: 'crash' as never })])
     expect(res.status).toBe(202)
     expect(res.body).toMatchObject({ accepted: 0, fingerprints: [], dropped: [{ index: 0 }] })
@@ -237,7 +237,9 @@ describe('POST /v1/monitor/errors', () => {
 
   test('SQL in a message is stored as text', async () => {
     const message = "'); DROP TABLE error_reports; --"
-    expect((await send(await server.signIn('code-sql'), [report({ message })])).status).toBe(202)
+    expect((await send(await server.signInAgreed('code-sql'), [report({ message })])).status).toBe(
+      202,
+    )
     const row = server.db
       .prepare('SELECT message FROM error_reports ORDER BY id DESC LIMIT 1')
       .get() as { message: string }
@@ -255,20 +257,20 @@ describe('POST /v1/monitor/errors', () => {
   })
 
   test('each session has its own rate limit', async () => {
-    const noisy = await server.signIn('code-noisy')
+    const noisy = await server.signInAgreed('code-noisy')
     const statuses: number[] = []
     for (let i = 0; i < 6; i++) statuses.push((await send(noisy, [report()])).status)
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429])
     const limited = await send(noisy, [report()])
     expect(code(limited.body)).toBe('ERR_RATE_LIMITED')
-    const quiet = await server.signIn('code-quiet')
+    const quiet = await server.signInAgreed('code-quiet')
     expect((await send(quiet, [report()])).status).toBe(202)
   })
 })
 
-/** The group that counts reports the device captured but could not keep (`droppedOnDevice`). */
 const BASE_LIBRARY_REASON =
   '"baseLibrary" must be a version such as 3.7.1 (parts of up to 3 digits).'
+/** The group that counts reports the device captured but could not keep (`droppedOnDevice`). */
 const DROPPED_FINGERPRINT = fingerprintOf('dropped', 'reports dropped on the device', '')
 const groupCount = (fingerprint: string) =>
   getRow<{ count: number }>(
@@ -316,7 +318,7 @@ describe('POST /v1/monitor/errors: counts, base library and platform', () => {
     ],
     ['platform ["ios"]', { platform: ['ios'] }, '"platform" must be text (a JSON string).'],
   ])('a report with %s is dropped with the reason', async (name, fields, reason) => {
-    const user = await server.signIn(`code-bad-${name.replace(/\W/g, '-')}`)
+    const user = await server.signInAgreed(`code-bad-${name.replace(/\W/g, '-')}`)
     const before = storedReports()
     const res = await send(user, [report({ message: 'kept' }), { ...report(), ...fields }])
     expect(res.status).toBe(202)
@@ -343,7 +345,7 @@ describe('POST /v1/monitor/errors: counts, base library and platform', () => {
       `"droppedOnDevice" must be at most ${MAX_REPORT_COUNT}.`,
     ],
   ])('droppedOnDevice %s -> 400 ERR_VALIDATION, nothing stored', async (name, value, message) => {
-    const user = await server.signIn(`code-bad-dropped-${name.replace(/\W/g, '-')}`)
+    const user = await server.signInAgreed(`code-bad-dropped-${name.replace(/\W/g, '-')}`)
     const reportsBefore = storedReports()
     const droppedBefore = groupCount(DROPPED_FINGERPRINT)
     const res = await sendBatch(user, { reports: [report()], droppedOnDevice: value })
@@ -354,7 +356,7 @@ describe('POST /v1/monitor/errors: counts, base library and platform', () => {
   })
 
   test('usual values are accepted: counts from 1 to MAX_REPORT_COUNT, real versions and platforms', async () => {
-    const user = await server.signIn('code-good-new-fields')
+    const user = await server.signInAgreed('code-good-new-fields')
     const res = await sendBatch(user, {
       reports: [
         report({ count: 1 }),
@@ -372,7 +374,7 @@ describe('POST /v1/monitor/errors: counts, base library and platform', () => {
   })
 
   test('a report with count 5 grows its group by 5; a report without a count, by 1', async () => {
-    const user = await server.signIn('code-count')
+    const user = await server.signInAgreed('code-count')
     const message = 'a failure the device saw 5 times'
     const first = await send(user, [report({ message, count: 5 })])
     expect(first.status).toBe(202)
@@ -389,7 +391,7 @@ describe('POST /v1/monitor/errors: counts, base library and platform', () => {
   })
 
   test('droppedOnDevice 7 grows the "dropped" group by 7 and stores no report for it', async () => {
-    const user = await server.signIn('code-dropped-on-device')
+    const user = await server.signInAgreed('code-dropped-on-device')
     const droppedBefore = groupCount(DROPPED_FINGERPRINT) ?? 0
     const reportsBefore = storedReports()
     clock.advance(1000)
@@ -438,7 +440,7 @@ describe('POST /v1/monitor/errors: counts, base library and platform', () => {
     ['droppedOnDevice 0', { droppedOnDevice: 0 }],
     ['no droppedOnDevice', {}],
   ])('%s leaves the "dropped" group as it was', async (name, extra) => {
-    const user = await server.signIn(`code-${name.replace(/\W/g, '-')}`)
+    const user = await server.signInAgreed(`code-${name.replace(/\W/g, '-')}`)
     const before = groupCount(DROPPED_FINGERPRINT)
     const res = await sendBatch(user, { reports: [report()], ...extra })
     expect(res.status).toBe(202)
@@ -446,7 +448,7 @@ describe('POST /v1/monitor/errors: counts, base library and platform', () => {
   })
 
   test('the export carries baseLibrary, platform and count; absent ones come back as "", "" and 1', async () => {
-    const user = await server.signIn('code-export-new-fields')
+    const user = await server.signInAgreed('code-export-new-fields')
     await send(user, [
       report({ baseLibrary: '3.7.1', platform: 'ios', count: 4 }),
       report({ message: 'plain', stack: undefined, page: undefined, appVersion: undefined }),
@@ -486,7 +488,7 @@ describe('POST /v1/monitor/errors: counts, base library and platform', () => {
 
   // A base library version has a strict format, so it is never long: 60 characters are refused.
   test('an over-long platform is cut to its limit and marked; an over-long baseLibrary is dropped', async () => {
-    const user = await server.signIn('code-long-base-library')
+    const user = await server.signInAgreed('code-long-base-library')
     const platform = 'devtools-'.repeat(5) // 45 characters
     const res = await send(user, [
       report({ baseLibrary: '3.7.1', platform }),
@@ -514,7 +516,7 @@ describe('POST /v1/monitor/errors: counts, base library and platform', () => {
   // Security review (data) finding 3: a version has parts of up to 3 digits, so a phone number
   // is not a version at all (it used to be stored, scrubbed to "[phone]").
   test('a phone number passed off as a base library version is dropped', async () => {
-    const user = await server.signIn('code-phone-as-version')
+    const user = await server.signInAgreed('code-phone-as-version')
     const res = await send(user, [report({ baseLibrary: '13812345678', platform: 'ios' })])
     expect(res.body).toMatchObject({
       accepted: 0,
@@ -557,11 +559,14 @@ describe('data rights', () => {
       decidedAt: clock.now().toISOString(),
       recordedAt: clock.now().toISOString(),
     })
-    await server.signed(user, '/v1/me/consent', {
-      method: 'POST',
-      body: JSON.stringify({ policyVersion: '2026-11', decision: 'withdrawn' }),
-    })
-    await send(user, [report({ message: 'mine' })])
+    // Withdrawn and agreed again: reports are taken only while the latest decision is 'agreed'.
+    for (const decision of ['withdrawn', 'agreed']) {
+      await server.signed(user, '/v1/me/consent', {
+        method: 'POST',
+        body: JSON.stringify({ policyVersion: '2026-11', decision }),
+      })
+    }
+    expect((await send(user, [report({ message: 'mine' })])).status).toBe(202)
 
     const exported = (await server.signed(user, '/v1/me/data')).body as {
       user: { id: string; openidHmac: string }
@@ -569,14 +574,14 @@ describe('data rights', () => {
       sessions: unknown[]
       errorReports: Array<{ message: string }>
     }
-    expect(exported.consents.map((c) => c.decision)).toEqual(['agreed', 'withdrawn'])
+    expect(exported.consents.map((c) => c.decision)).toEqual(['agreed', 'withdrawn', 'agreed'])
     expect(exported.sessions).toHaveLength(1)
     expect(exported.errorReports.map((r) => r.message)).toEqual(['mine'])
     expect(exported.user.openidHmac).toMatch(/^[0-9a-f]{64}$/)
 
     const erased = await server.signed(user, '/v1/me', { method: 'DELETE' })
     expect(erased.status).toBe(200)
-    expect(erased.body).toEqual({ erased: { users: 1, sessions: 1, consents: 2, errorReports: 1 } })
+    expect(erased.body).toEqual({ erased: { users: 1, sessions: 1, consents: 3, errorReports: 1 } })
 
     // Nothing of theirs is left in any table that refers to users.
     for (const table of ['sessions', 'consents', 'error_reports']) {
@@ -683,7 +688,7 @@ describe('POST /v1/monitor/errors: no report field keeps personal numbers', () =
     ['baseLibrary a phone number in parts', { baseLibrary: '138.1234.5678' }, 'baseLibrary'],
     ['baseLibrary an ID number', { baseLibrary: '110105194912310021' }, 'baseLibrary'],
   ])('a report whose %s is dropped with the reason', async (name, fields, field) => {
-    const user = await server.signIn(`code-strict-${name.replace(/\W/g, '-')}`)
+    const user = await server.signInAgreed(`code-strict-${name.replace(/\W/g, '-')}`)
     const res = await send(user, [report({ message: 'kept' }), { ...report(), ...fields }])
     expect(res.status).toBe(202)
     expect(res.body).toMatchObject({
@@ -702,7 +707,7 @@ describe('POST /v1/monitor/errors: no report field keeps personal numbers', () =
     ['appVersion 10.20.300', { appVersion: '10.20.300' }],
     ['baseLibrary 3.7.1', { baseLibrary: '3.7.1' }],
   ])('a report with %s is stored', async (name, fields) => {
-    const user = await server.signIn(`code-usual-${name.replace(/\W/g, '-')}`)
+    const user = await server.signInAgreed(`code-usual-${name.replace(/\W/g, '-')}`)
     const res = await send(user, [{ ...report(), ...fields }])
     expect(res.body).toMatchObject({ accepted: 1, dropped: [] })
   })
@@ -715,11 +720,41 @@ describe('POST /v1/monitor/errors: no report field keeps personal numbers', () =
     ['page', `pages/user/${PHONE}/${ID_NUMBER}`],
     ['platform', `ios${PHONE}`],
   ])('the export never carries the numbers sent in %s', async (field, value) => {
-    const user = await server.signIn(`code-every-field-${field}`)
+    const user = await server.signInAgreed(`code-every-field-${field}`)
     const res = await send(user, [report({ [field]: value })])
     expect(res.body).toMatchObject({ accepted: 1 })
     const exported = JSON.stringify((await server.signed(user, '/v1/me/data')).body)
     expect(exported).not.toContain(PHONE)
     expect(exported).not.toContain(ID_NUMBER)
+  })
+})
+
+// Security review (data) finding 4: the server keeps no report the user did not agree to, even
+// from a client that does not gate them.
+describe('POST /v1/monitor/errors needs consent on record', () => {
+  const consent = (user: SessionResponse, decision: 'agreed' | 'withdrawn') =>
+    server.signed(user, '/v1/me/consent', {
+      method: 'POST',
+      body: JSON.stringify({ policyVersion: '2026-11', decision }),
+    })
+  const exportedReports = async (user: SessionResponse) =>
+    ((await server.signed(user, '/v1/me/data')).body as MyDataExport).errorReports
+
+  test.each<[string, number, string | undefined, Array<'agreed' | 'withdrawn'>]>([
+    ['no decision on record', 403, 'ERR_CONSENT_REQUIRED', []],
+    ['agreed, then withdrew', 403, 'ERR_CONSENT_REQUIRED', ['agreed', 'withdrawn']],
+    ['withdrew only', 403, 'ERR_CONSENT_REQUIRED', ['withdrawn']],
+    ['agreed', 202, undefined, ['agreed']],
+    ['withdrew, then agreed again', 202, undefined, ['agreed', 'withdrawn', 'agreed']],
+  ])('a user with %s -> %i %s', async (name, status, errorCode, decisions) => {
+    const user = await server.signIn(`code-consent-${name.replace(/\W/g, '-')}`)
+    for (const decision of decisions) expect((await consent(user, decision)).status).toBe(201)
+    const droppedBefore = groupCount(DROPPED_FINGERPRINT) ?? 0
+    const res = await sendBatch(user, { reports: [report()], droppedOnDevice: 3 })
+    expect(res.status).toBe(status)
+    expect(code(res.body)).toBe(errorCode)
+    // A refused batch leaves nothing: no report in the export, no count in the groups.
+    expect(await exportedReports(user)).toHaveLength(status === 202 ? 1 : 0)
+    expect(groupCount(DROPPED_FINGERPRINT) ?? 0).toBe(droppedBefore + (status === 202 ? 3 : 0))
   })
 })
