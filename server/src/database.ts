@@ -1,6 +1,7 @@
 import Database from 'libsql'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { chainAuditLog } from './admin'
 import { forgetGroupsWithoutReports, shapeOf } from './monitor'
 
 /**
@@ -161,6 +162,14 @@ const MIGRATIONS: Array<string | ((db: Db) => void)> = [
     }
     forgetGroupsWithoutReports(db)
   },
+  // The audit log says who: the client's address and the fingerprint of the admin token (""
+  // when none was live); counts repeated anonymous refusals; and chains each row to the one
+  // before it by a hash (admin.ts `auditHash`), given here to the rows written before.
+  `ALTER TABLE audit_log ADD COLUMN address TEXT NOT NULL DEFAULT '';
+   ALTER TABLE audit_log ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+   ALTER TABLE audit_log ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE audit_log ADD COLUMN hash TEXT NOT NULL DEFAULT '';`,
+  chainAuditLog,
 ]
 
 function migrate(db: Db): void {
