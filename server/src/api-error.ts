@@ -63,6 +63,12 @@ export type ApiErrorCode =
   | 'ERR_WECHAT_UNAVAILABLE'
   /** The configured weather provider failed or answered something unexpected. */
   | 'ERR_WEATHER_UPSTREAM'
+  /**
+   * Error reports from a user whose latest consent decision on record is not 'agreed' (none yet,
+   * or a withdrawal), 403: the whole batch is refused and nothing of it is kept. The app sends
+   * the decision (`POST /v1/me/consent`) right after sign-in, before any report.
+   */
+  | 'ERR_CONSENT_REQUIRED'
   /** An admin route without a valid, unexpired admin token. */
   | 'ERR_ADMIN_AUTH_REQUIRED'
   /** Wrong admin password. */

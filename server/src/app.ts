@@ -29,7 +29,7 @@ import { Incidents } from './incidents'
 import { Monitor } from './monitor'
 import { MyData } from './my-data'
 import { ReplayGuard } from './replay-guard'
-import { adminRoutes } from './routes/admin'
+import { adminRoutes, auditAdminAnswers } from './routes/admin'
 import { publicRoutes } from './routes/public'
 import { MONITOR_BODY_LIMIT_BYTES, signedInRoutes } from './routes/signed-in'
 import { loadSecrets, type ServerSecrets } from './secrets'
@@ -305,6 +305,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     stampAnswer(reply)
     done(null, payload)
   })
+  // Every answer under /v1/admin/ is audited, whatever its status (routes/admin.ts).
+  app.addHook('onSend', auditAdminAnswers(context))
 
   // A path the router cannot decode reaches no route and no hook, so it is given here what
   // the hooks give every other answer: the security headers and no-store, a place in its

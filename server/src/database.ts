@@ -1,6 +1,8 @@
 import Database from 'libsql'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { chainAuditLog } from './admin'
+import { forgetGroupsWithoutReports, shapeOf } from './monitor'
 
 /**
  * The SQLite driver is `libsql`: better-sqlite3's synchronous API with SQLite underneath, whose
@@ -43,11 +45,27 @@ export function openDatabase(file: string): Db {
   // FULL: a write acknowledged to a client survives a power cut, not just a process crash.
   db.pragma('synchronous = FULL')
   db.pragma('foreign_keys = ON')
+  // Deleted rows are overwritten with zeros, not just marked free: what an erasure deletes is
+  // not left readable in the file (with `forgetOnDisk`, not in the write-ahead log either).
+  db.pragma('secure_delete = ON')
   migrate(db)
   return db
 }
 
-const MIGRATIONS: string[] = [
+/**
+ * After an erasure or a withdrawal: copies the write-ahead log into the file and truncates the
+ * log to zero bytes, so the older versions of the deleted rows it still held are gone too (the
+ * file's own copies were zeroed by `secure_delete`). Limit: if another connection is reading at
+ * that moment, SQLite cannot finish and the log keeps them until the next checkpoint that can.
+ * Returns whether the checkpoint finished.
+ */
+export function forgetOnDisk(db: Db): boolean {
+  const row = getRow<{ busy: number }>(db.prepare('PRAGMA wal_checkpoint(TRUNCATE)'))
+  return row?.busy === 0
+}
+
+/** A schema change in SQL, or a data change that needs code. Each runs once, in order. */
+const MIGRATIONS: Array<string | ((db: Db) => void)> = [
   `CREATE TABLE incidents (
      id TEXT PRIMARY KEY,
      message TEXT NOT NULL,
@@ -126,13 +144,41 @@ const MIGRATIONS: string[] = [
   // A consent decision keeps the time the user made it (decided_at, from the device) and the
   // time it reached the server; rows from before this were recorded on arrival (NULL: the same).
   `ALTER TABLE consents ADD COLUMN recorded_at TEXT;`,
+  // Error groups used to keep their first report's own text, even after that user's reports were
+  // erased; they now keep the shape their reports share, and nothing once none is kept.
+  (db) => {
+    const groups = db.prepare(
+      'SELECT fingerprint, message, top_frame AS topFrame FROM error_groups',
+    )
+    const update = db.prepare(
+      'UPDATE error_groups SET message = ?, top_frame = ? WHERE fingerprint = ?',
+    )
+    for (const group of groups.all() as Array<{
+      fingerprint: string
+      message: string
+      topFrame: string
+    }>) {
+      update.run(shapeOf(group.message), shapeOf(group.topFrame), group.fingerprint)
+    }
+    forgetGroupsWithoutReports(db)
+  },
+  // The audit log says who: the client's address and the fingerprint of the admin token (""
+  // when none was live); counts repeated anonymous refusals; and chains each row to the one
+  // before it by a hash (admin.ts `auditHash`), given here to the rows written before.
+  `ALTER TABLE audit_log ADD COLUMN address TEXT NOT NULL DEFAULT '';
+   ALTER TABLE audit_log ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+   ALTER TABLE audit_log ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE audit_log ADD COLUMN hash TEXT NOT NULL DEFAULT '';`,
+  chainAuditLog,
 ]
 
 function migrate(db: Db): void {
   const version = pragmaValue(db, 'user_version') as number
   for (let i = version; i < MIGRATIONS.length; i++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[i])
+      const migration = MIGRATIONS[i]
+      if (typeof migration === 'string') db.exec(migration)
+      else migration(db)
       db.pragma(`user_version = ${i + 1}`)
     })()
   }

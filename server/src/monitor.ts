@@ -9,12 +9,9 @@ import {
   type ErrorReportReceipt,
   type ErrorReportTextField,
 } from '../../src/services/api-contract'
-import {
-  cutToLength,
-  scrubToLimit,
-  topFrameOf as firstFrameOf,
-} from '../../src/security/monitor/report'
-import type { Db } from './database'
+import { scrubToLimit, topFrameOf as firstFrameOf } from '../../src/security/monitor/report'
+import { ApiError } from './api-error'
+import { getRow, type Db } from './database'
 import { quoted } from './validation-messages'
 
 /** One row of `GET /v1/admin/error-groups`: the reports of one problem, counted. */
@@ -22,7 +19,12 @@ export interface ErrorGroup {
   fingerprint: string
   /** A report's kind (ErrorReportKind), or 'dropped' (DROPPED_ON_DEVICE). */
   kind: string
+  /**
+   * The shape its reports share (`shapeOf`: digits blanked), never one report's own text; ""
+   * once none of its reports is kept (`forgetGroupsWithoutReports`).
+   */
   message: string
+  /** The shape of its reports' first stack frame; "" once none of its reports is kept. */
   topFrame: string
   firstSeen: string
   lastSeen: string
@@ -71,10 +73,19 @@ const REPORT_FIELDS: ReadonlyArray<keyof ErrorReport> = [
 ]
 /** The fields that hold text: all but `kind` (one of REPORT_KINDS) and `count` (a number). */
 const TEXT_FIELDS = REPORT_FIELDS.filter((field) => field !== 'kind' && field !== 'count')
-const OCCURRED_AT = /^\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})$/
-const APP_VERSION = /^[0-9A-Za-z.+-]*$/
-/** WeChat's base library version, e.g. "3.7.1". */
-const BASE_LIBRARY = /^[0-9.]*$/
+/**
+ * An ISO 8601 time to the second or millisecond, with Z or an offset: the fixed-width parts
+ * leave no room for a phone or ID number ("2026-11-25T13812345678Z" is refused).
+ */
+const OCCURRED_AT =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/
+/**
+ * A version such as 1.2.3 or 1.2.3-beta.1: parts of at most 3 digits, so no run of digits long
+ * enough to be a phone or ID number. Empty when the app did not say.
+ */
+const APP_VERSION = /^(\d{1,3}\.\d{1,3}\.\d{1,3}(-[a-z]{1,10}(\.\d{1,3})?)?)?$/
+/** WeChat's base library version, e.g. "3.7.1": 2 to 4 parts of at most 3 digits, or empty. */
+const BASE_LIBRARY = /^(\d{1,3}(\.\d{1,3}){1,3})?$/
 /** wx.getDeviceInfo's `platform` ("ios", "android", "devtools", "ohos"...) or "h5". */
 const PLATFORM = /^[a-z0-9._-]*$/
 
@@ -106,13 +117,20 @@ export class Monitor {
   private readonly upsertGroup
   private readonly insertReport
   private readonly selectGroups
+  private readonly selectLatestDecision
 
   constructor(private readonly db: Db) {
+    // The user's latest decision in their own time (decided_at), arrival order breaking ties.
+    this.selectLatestDecision = db.prepare(
+      `SELECT decision FROM consents WHERE user_id = ? ORDER BY decided_at DESC, id DESC LIMIT 1`,
+    )
     this.upsertGroup = db.prepare(
       `INSERT INTO error_groups (fingerprint, kind, message, top_frame, first_seen, last_seen, count)
          VALUES (@fingerprint, @kind, @message, @topFrame, @at, @at, @count)
        ON CONFLICT (fingerprint) DO UPDATE
-         SET count = count + excluded.count, last_seen = excluded.last_seen`,
+         SET count = count + excluded.count, last_seen = excluded.last_seen,
+             -- The same shape (the fingerprint hashes it), back again if the group had forgotten it.
+             message = excluded.message, top_frame = excluded.top_frame`,
     )
     this.insertReport = db.prepare(
       `INSERT INTO error_reports
@@ -135,6 +153,9 @@ export class Monitor {
   /**
    * Stores the valid reports of a batch under `userId`, and counts its `droppedOnDevice` (if
    * more than 0) in the 'dropped' group, which has no user. `now` is the receiving time.
+   * Throws ApiError 403 ERR_CONSENT_REQUIRED, keeping nothing of the batch, unless the user's
+   * latest consent decision on record is 'agreed' (checked in the transaction that stores, so a
+   * withdrawal cannot slip between the check and the write).
    */
   ingest(batch: UncheckedBatch, userId: string, now: Date): ErrorReportReceipt {
     const at = now.toISOString()
@@ -147,6 +168,14 @@ export class Monitor {
       else prepared.push(prepareReport(checked, index))
     })
     const fingerprints = this.db.transaction(() => {
+      const latest = getRow<{ decision: string }>(this.selectLatestDecision, userId)
+      if (latest?.decision !== 'agreed') {
+        throw new ApiError(
+          403,
+          'ERR_CONSENT_REQUIRED',
+          'Error reports need your consent on record: send POST /v1/me/consent first.',
+        )
+      }
       if (droppedOnDevice > 0) {
         const { kind, message, topFrame } = DROPPED_ON_DEVICE
         this.upsertGroup.run({
@@ -161,11 +190,12 @@ export class Monitor {
       return prepared.map((report) => {
         const topFrame = topFrameOf(report.stack)
         const fingerprint = fingerprintOf(report.kind, report.message, topFrame)
+        // The group keeps the shape all its reports share, not this report's own text.
         this.upsertGroup.run({
           fingerprint,
           kind: report.kind,
-          message: report.message,
-          topFrame,
+          message: shapeOf(report.message),
+          topFrame: shapeOf(topFrame),
           at,
           count: report.count,
         })
@@ -207,11 +237,35 @@ export class Monitor {
  * are blanked (ids, counts, line numbers change between occurrences of one bug).
  */
 export function fingerprintOf(kind: string, message: string, topFrame: string): string {
-  const shape = (text: string) => text.replace(/\d+/g, '#').replace(/\s+/g, ' ').trim()
   return createHash('sha256')
-    .update(`${kind}\n${shape(message)}\n${shape(topFrame)}`)
+    .update(`${kind}\n${shapeOf(message)}\n${shapeOf(topFrame)}`)
     .digest('hex')
     .slice(0, 16)
+}
+
+/**
+ * A text's shape: every run of digits blanked to "#", white space squeezed to one space. All the
+ * reports of one group share it (it is what their fingerprint hashes), so a group that shows its
+ * shape shows nothing that is not in each of its reports: "timeout after 5123 ms" -> "timeout
+ * after # ms".
+ */
+export function shapeOf(text: string): string {
+  return text.replace(/\d+/g, '#').replace(/\s+/g, ' ').trim()
+}
+
+/**
+ * Blanks the message and top frame of every group none of whose reports is kept any more (after
+ * an erasure or a withdrawal deleted them): a shape is still the text of the user who sent it
+ * (a name and a street address are words no scrubber recognises), so a group keeps it only while
+ * one of its reports is kept. Counts and times stay; the 'dropped' group, whose text is fixed
+ * and never a user's, is left alone. Run it in the transaction that deleted the reports.
+ */
+export function forgetGroupsWithoutReports(db: Db): void {
+  db.prepare(
+    `UPDATE error_groups SET message = '', top_frame = ''
+      WHERE kind <> ? AND (message <> '' OR top_frame <> '')
+        AND NOT EXISTS (SELECT 1 FROM error_reports AS r WHERE r.fingerprint = error_groups.fingerprint)`,
+  ).run(DROPPED_ON_DEVICE.kind)
 }
 
 /**
@@ -257,14 +311,14 @@ export function checkReport(value: unknown): ErrorReport | string {
     return `"count" must be a whole number from 1 to ${MAX_REPORT_COUNT}.`
   }
   const occurredAt = report.occurredAt as string
-  if (occurredAt.length > 40 || !OCCURRED_AT.test(occurredAt)) {
+  if (!OCCURRED_AT.test(occurredAt) || Number.isNaN(Date.parse(occurredAt))) {
     return '"occurredAt" must be an ISO 8601 time such as 2026-11-25T06:29:00.000Z.'
   }
   if (report.appVersion !== undefined && !APP_VERSION.test(report.appVersion as string)) {
-    return '"appVersion" may contain only letters, digits, ".", "+" and "-".'
+    return '"appVersion" must be a version such as 1.2.3 or 1.2.3-beta.1 (parts of up to 3 digits).'
   }
   if (report.baseLibrary !== undefined && !BASE_LIBRARY.test(report.baseLibrary as string)) {
-    return '"baseLibrary" may contain only digits and ".", such as 3.7.1.'
+    return '"baseLibrary" must be a version such as 3.7.1 (parts of up to 3 digits).'
   }
   if (report.platform !== undefined && !PLATFORM.test(report.platform as string)) {
     return '"platform" may contain only lowercase letters, digits, "-", "_" and ".".'
@@ -276,30 +330,31 @@ export function checkReport(value: unknown): ErrorReport | string {
  * Scrubs the report's text and cuts each field to its limit, noting which were cut. An absent
  * text field is stored as "" and an absent `count` as 1.
  *
- * Scrubbed: message, stack and page (free text), and also baseLibrary and platform, although
- * `checkReport` has limited their characters: digits and dots are all a mobile or resident ID
- * number needs ("13812345678" passes the check and is stored as "[phone]"), and scrubbing such
- * short values costs next to nothing. A real version or platform name matches no scrubbing
- * rule, so it is stored as sent. appVersion is stored as sent (not scrubbed).
+ * Every text field is scrubbed: message, stack and page (free text), and also appVersion,
+ * baseLibrary and platform, although `checkReport` has limited them to strict formats (a
+ * version's parts hold at most 3 digits; "138.123.456.78" still passes, split beyond what the
+ * scrubber recognises). Scrubbing short values costs next to nothing, and a real version or
+ * platform name matches no scrubbing rule, so it is stored as sent. occurredAt is not scrubbed:
+ * its strict format (OCCURRED_AT) has no room for anything but a time.
  */
 function prepareReport(report: ErrorReport, index: number): PreparedReport {
   const truncatedFields: ErrorReportTextField[] = []
-  const keep = (field: ErrorReportTextField, text: string, scrubbed: boolean): string => {
+  const keep = (field: ErrorReportTextField, text: string): string => {
     // The same scrub-and-cut as the app's (report.ts): the server does not trust that it ran.
     const limit = REPORT_TEXT_LIMITS[field]
-    const kept = scrubbed ? scrubToLimit(text, limit) : { text: cutToLength(text, limit) }
-    if ('cut' in kept ? kept.cut : kept.text !== text) truncatedFields.push(field)
+    const kept = scrubToLimit(text, limit)
+    if (kept.cut) truncatedFields.push(field)
     return kept.text
   }
   return {
     index,
     kind: report.kind,
-    message: keep('message', report.message, true),
-    stack: keep('stack', report.stack ?? '', true),
-    page: keep('page', report.page ?? '', true),
-    appVersion: keep('appVersion', report.appVersion ?? '', false),
-    baseLibrary: keep('baseLibrary', report.baseLibrary ?? '', true),
-    platform: keep('platform', report.platform ?? '', true),
+    message: keep('message', report.message),
+    stack: keep('stack', report.stack ?? ''),
+    page: keep('page', report.page ?? ''),
+    appVersion: keep('appVersion', report.appVersion ?? ''),
+    baseLibrary: keep('baseLibrary', report.baseLibrary ?? ''),
+    platform: keep('platform', report.platform ?? ''),
     occurredAt: report.occurredAt,
     count: report.count ?? 1,
     truncatedFields,

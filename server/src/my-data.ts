@@ -6,7 +6,8 @@ import type {
   MyDataExport,
 } from '../../src/services/api-contract'
 import { ApiError } from './api-error'
-import { getRow, type Db } from './database'
+import { forgetOnDisk, getRow, type Db } from './database'
+import { forgetGroupsWithoutReports } from './monitor'
 
 type ExportedReport = MyDataExport['errorReports'][number]
 
@@ -26,7 +27,8 @@ export class MyData {
    * consent and is not needed any more: the user's error reports (PIPL Art. 47: personal
    * information is deleted when consent is withdrawn). The decision itself, and the account it
    * belongs to, are kept to show what the user decided and when, until the user erases them
-   * (DELETE /v1/me). Both happen in one transaction.
+   * (DELETE /v1/me). Both happen in one transaction; the groups left without reports forget
+   * their text in it too, and the deleted bytes are then cleared from the disk (`forgetOnDisk`).
    */
   recordConsent(userId: string, request: ConsentRequest): ConsentRecord {
     const now = this.now()
@@ -49,8 +51,10 @@ export class MyData {
         .run(userId, record.policyVersion, record.decision, record.decidedAt, record.recordedAt)
       if (record.decision === 'withdrawn') {
         this.db.prepare('DELETE FROM error_reports WHERE user_id = ?').run(userId)
+        forgetGroupsWithoutReports(this.db)
       }
     })()
+    if (record.decision === 'withdrawn') forgetOnDisk(this.db)
     return record
   }
 
@@ -100,11 +104,14 @@ export class MyData {
 
   /**
    * Erase the user and everything linked to them, in one transaction. Error groups keep their
-   * counts: they are aggregates that no longer point to anyone.
+   * counts: they are aggregates that no longer point to anyone; a group none of whose reports is
+   * kept forgets its text (`forgetGroupsWithoutReports`). Then the deleted bytes are cleared
+   * from the disk: zeroed in the file (`secure_delete`), the write-ahead log truncated
+   * (`forgetOnDisk`).
    */
   erase(userId: string): ErasureReceipt {
     const db = this.db
-    return db.transaction((): ErasureReceipt => {
+    const receipt = db.transaction((): ErasureReceipt => {
       const count = (table: string) =>
         getRow<{ n: number }>(
           db.prepare(`SELECT count(*) AS n FROM ${table} WHERE user_id = ?`),
@@ -117,7 +124,10 @@ export class MyData {
         errorReports: count('error_reports'),
       }
       erased.users = db.prepare('DELETE FROM users WHERE id = ?').run(userId).changes
+      forgetGroupsWithoutReports(db)
       return { erased }
     })()
+    forgetOnDisk(db)
+    return receipt
   }
 }

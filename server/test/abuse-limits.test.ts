@@ -47,7 +47,7 @@ describe('finding 1: error reports are limited per address and per user', () => 
     })
     try {
       const sessions: SessionResponse[] = []
-      for (let i = 0; i < 6; i++) sessions.push(await server.signIn('code-one-user'))
+      for (let i = 0; i < 6; i++) sessions.push(await server.signInAgreed('code-one-user'))
       const answers = []
       for (const session of sessions) {
         const res = await server.signed(session, '/v1/monitor/errors', {
@@ -78,7 +78,7 @@ describe('finding 1: error reports are limited per address and per user', () => 
       ])
       expect(storedReports(server)).toBe(60)
       // Another user is not held back by the first one.
-      const other = await server.signIn('code-other-user')
+      const other = await server.signInAgreed('code-other-user')
       const res = await server.signed(other, '/v1/monitor/errors', {
         method: 'POST',
         body: batchOf(20),
@@ -100,7 +100,7 @@ describe('finding 1: error reports are limited per address and per user', () => 
     try {
       const statuses = []
       for (let i = 0; i < 5; i++) {
-        const session = await server.signIn(`code-user-${i}`)
+        const session = await server.signInAgreed(`code-user-${i}`)
         const res = await server.signed(session, '/v1/monitor/errors', {
           method: 'POST',
           body: batchOf(20),

@@ -80,7 +80,7 @@ test('an open incident and every acknowledged report survive SIGKILL', async () 
   await runIncidentCli(['start', '--message', '断电演练'], env, () => undefined)
   const { incidentId } = (await client.request('/v1/status')).body as { incidentId: string }
 
-  const session = await client.signIn('code-durable')
+  const session = await client.signInAgreed('code-durable')
   let acknowledged = 0
   for (let batch = 0; batch < 10; batch++) {
     const reports = Array.from({ length: 20 }, (_, i) => ({

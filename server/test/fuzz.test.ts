@@ -34,6 +34,7 @@ const STATUS_OF_CODE: Record<ApiErrorCode, number> = {
   ERR_CLOCK_SKEW: 403,
   ERR_NONCE_REPLAYED: 403,
   ERR_ORIGIN_NOT_ALLOWED: 403,
+  ERR_CONSENT_REQUIRED: 403,
   ERR_NOT_FOUND: 404,
   ERR_METHOD_NOT_ALLOWED: 405,
   ERR_CITY_NOT_FOUND: 404,
@@ -74,7 +75,7 @@ beforeAll(async () => {
       ADMIN_LOGIN_FAILURES_BEFORE_BACKOFF: '1000000',
     },
   })
-  session = await server.signIn('code-fuzz')
+  session = await server.signInAgreed('code-fuzz')
   const normal = await server.request('/v1/status')
   securityHeaders = SECURITY_HEADER_NAMES.map((name) => [name, String(normal.headers[name])])
 }, 60_000)

@@ -34,7 +34,7 @@ describe('identifiers stay hashed', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ env: CREDENTIALS, http: wechat })
-    session = await server.signIn('081abcDEF')
+    session = await server.signInAgreed('081abcDEF')
     // Everything a signed-in user can make the server keep: a consent record and an error
     // report (which, carelessly written, names the user's openid).
     const consent = await server.signed(session, '/v1/me/consent', {

@@ -38,6 +38,11 @@ export interface TestServer {
   ): Promise<TestResponse>
   /** Sign in through `POST /v1/session` with a login code (the dev stand-in accepts any). */
   signIn(code?: string): Promise<SessionResponse>
+  /**
+   * Sign in, then agree to the policy (`POST /v1/me/consent`, as the app does right after
+   * sign-in): the server takes error reports only from a user whose latest decision is 'agreed'.
+   */
+  signInAgreed(code?: string): Promise<SessionResponse>
   /** A request signed as docs/request-signing.md says; `tamper` changes it after signing. */
   signed(
     session: Pick<SessionResponse, 'token' | 'signingKey'>,
@@ -165,7 +170,7 @@ export async function startTestServer(
   return server
 }
 
-export type TestClient = Pick<TestServer, 'request' | 'signIn' | 'signed'>
+export type TestClient = Pick<TestServer, 'request' | 'signIn' | 'signInAgreed' | 'signed'>
 
 /** An HTTPS client for a server on 127.0.0.1 that trusts only `ca` (no verification turned off). */
 export function createTestClient({
@@ -224,6 +229,15 @@ export function createTestClient({
       })
       if (res.status !== 201) throw new Error(`sign-in failed: ${res.status} ${res.text}`)
       return res.body as SessionResponse
+    },
+    async signInAgreed(code) {
+      const session = await client.signIn(code)
+      const res = await client.signed(session, '/v1/me/consent', {
+        method: 'POST',
+        body: JSON.stringify({ policyVersion: '2026-11', decision: 'agreed' }),
+      })
+      if (res.status !== 201) throw new Error(`consent failed: ${res.status} ${res.text}`)
+      return session
     },
     signed(session, path, signedOptions = {}) {
       const method = signedOptions.method ?? 'GET'

@@ -5,7 +5,8 @@ import { writeRealtimeLog } from '../security/sensitive/realtime-log.taro'
 import { apiClient } from './api-client'
 import { API_ROUTES, parseErrorReportReceipt } from './api-contract'
 import { consent } from './app-consent'
-import { session, signedOutByChoice, signIn } from './app-session'
+import { consentOnServer, resendConsent, session, signedOutByChoice, signIn } from './app-session'
+import { postWithConsent } from './report-delivery'
 import { API_ORIGIN, APP_VERSION } from './settings'
 
 /**
@@ -22,7 +23,9 @@ import { API_ORIGIN, APP_VERSION } from './settings'
  * - delivery: `POST /v1/monitor/errors` through the one HTTPS client, signed: the first report
  *   after consent signs in (which also hands the server the consent decision), so the reports
  *   are the user's to see and delete in the privacy center; after the user signed out (or
- *   deleted their data) by choice, reports wait on the device until they sign in again;
+ *   deleted their data) by choice, reports wait on the device until they sign in again; the
+ *   server takes reports only with an 'agreed' on record, so a decision not yet sent goes first,
+ *   and a refusal for want of one sends the decision again once (report-delivery.ts);
  * - WeChat's realtime log gets the same scrubbed line, only with consent (a personal-data sink).
  */
 
@@ -44,15 +47,21 @@ export const monitor = createMonitor({
     if (!(await session.state()).signedIn) {
       // After the user's own 退出登录 reports wait for their next sign-in (the monitor retries).
       if (signedOutByChoice()) throw new Error('signed out by the user')
-      await signIn()
+      await signIn() // sends the consent decision before it returns
+    } else {
+      // A decision the server has not recorded yet (just agreed, or an earlier send failed) goes
+      // first: the server refuses reports without an 'agreed' on record (ERR_CONSENT_REQUIRED).
+      await consentOnServer()
     }
-    return apiClient.call({
-      method: 'POST',
-      url: API_ORIGIN + API_ROUTES.monitorErrors,
-      body: batch,
-      signed: true,
-      parse: parseErrorReportReceipt,
-    })
+    const post = () =>
+      apiClient.call({
+        method: 'POST',
+        url: API_ORIGIN + API_ROUTES.monitorErrors,
+        body: batch,
+        signed: true,
+        parse: parseErrorReportReceipt,
+      })
+    return postWithConsent(post, resendConsent)
   },
   now: () => Date.now(),
   setTimer: (run, ms) => setTimeout(run, ms),

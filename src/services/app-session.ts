@@ -69,6 +69,24 @@ export async function withdrawConsent(): Promise<void> {
   await syncConsentWithServer()
 }
 
+/**
+ * Resolves once the server has been sent the consent decision it has not recorded yet (if the
+ * user is signed in): error reports go after it, since the server takes them only with an
+ * 'agreed' on record. Never sends twice what it already confirmed; a failed send stays unsent.
+ */
+export function consentOnServer(): Promise<void> {
+  return syncConsentWithServer()
+}
+
+/**
+ * The server said it has no consent on record (its copy went with an erasure, or an earlier
+ * send failed unnoticed): marks the decision unsent and sends it again.
+ */
+export async function resendConsent(): Promise<void> {
+  await consent.markUnsent()
+  await syncConsentWithServer()
+}
+
 // CONSENT with the server: while the user is signed in, every decision is sent
 // (`POST /v1/me/consent`), once; a decision that no longer allows an account ends the session.
 // One sync at a time, in order.

@@ -576,9 +576,10 @@ const data: Datum[] = [
   {
     id: 'error-groups',
     name: '错误汇总',
-    what: '去除个人信息后的错误类型、信息、首个调用位置、首次和最近出现时间、次数；以及手机上未能保存而丢弃的错误报告的数量（只计数，不含报告内容）',
+    what: '去除个人信息后的错误类型、信息和首个调用位置的共同形态（数字替换为 #）、首次和最近出现时间、次数；以及手机上未能保存而丢弃的错误报告的数量（只计数，不含报告内容）',
     category: 'not-personal',
-    categoryNote: '汇总数据，不指向任何人；删除数据后仍保留计数',
+    categoryNote:
+      '汇总数据，不指向任何人；删除数据后仍保留计数，一类错误的报告全部删除后，其信息和调用位置随之清空',
     purpose: '按出现次数排查故障',
     basis: 'not-applicable',
     method: '收到错误报告时按错误特征累计',
@@ -601,7 +602,7 @@ const data: Datum[] = [
     retention: { text: '长期保存，用于统计' },
     sharedWith: [],
     collectedWhen: '收到错误报告时',
-    deletedWhen: '运维清理时',
+    deletedWhen: '信息和调用位置：该类错误的报告全部删除时（撤回同意或删除数据）；计数：运维清理时',
   },
   {
     id: 'spent-nonces',
@@ -711,9 +712,9 @@ const data: Datum[] = [
   {
     id: 'audit-log',
     name: '运维审计日志',
-    what: '每次运维操作的时间、动作、结果和说明（如维护公告内容）',
+    what: '每次运维接口请求（包括被拒绝的）的时间、动作、结果和说明（如维护公告内容）、来源 IP 地址、运维令牌的摘要（不含令牌本身）、重复被拒的次数，以及防篡改的链式摘要',
     category: 'not-personal',
-    categoryNote: '记录运维操作，不含用户信息',
+    categoryNote: '记录运维操作，不含用户信息；来源 IP 地址属于运维人员或调用运维接口的人',
     purpose: '事后核查每一次运维操作',
     basis: 'not-applicable',
     method: '每次运维操作（包括被拒绝的）时写入',
@@ -722,7 +723,7 @@ const data: Datum[] = [
         kind: 'server-table',
         database: 'server.db',
         table: 'audit_log',
-        columns: ['id', 'at', 'action', 'outcome', 'detail'],
+        columns: ['id', 'at', 'action', 'outcome', 'detail', 'address', 'actor', 'count', 'hash'],
       },
     ],
     retention: { text: '长期保存，用于审计' },

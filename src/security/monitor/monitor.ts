@@ -21,6 +21,10 @@
  *   are not sent again); a failure keeps everything and retries with backoff, RETRY_FIRST_MS
  *   doubling to RETRY_MAX_MS. A flush sends only what was queued when it began, so an error in a
  *   loop cannot become a request loop.
+ * - A send refused with ERR_CONSENT_REQUIRED (the server has no 'agreed' on record, and the
+ *   binding's one attempt to send the decision again did not help) is not retried on a timer
+ *   nor at the next capture: the reports stay queued (bounded, counted when lost as above) until
+ *   the consent changes (`consentChanged`), `flushNow` or the next start.
  * - Never recursive, never throws: the monitor's own failures (a port that throws, a failed send)
  *   are counted in `selfErrors`, never reported; a capture while the monitor is running (a port
  *   that makes the app's onError call `capture`) is ignored.
@@ -28,6 +32,7 @@
  * what a port does asynchronously (an HTTPS client that reports its own failures) is the binding's
  * to keep away from `capture`.
  */
+import { isAppError } from '../app-error'
 import {
   BATCH_LIMIT,
   buildReport,
@@ -129,6 +134,7 @@ export function createMonitor(ports: MonitorPorts): Monitor {
   let busy = false
   let recent: number[] = [] // when the new reports of the last RATE_WINDOW_MS came
   let failures = 0 // failed sends in a row
+  let held = false // the server refused for want of consent: wait for a consent change
   let timer: unknown
   let running: Promise<void> | undefined
 
@@ -199,12 +205,15 @@ export function createMonitor(ports: MonitorPorts): Monitor {
       if (!sent) return
       try {
         await sent
-      } catch {
+      } catch (error) {
         selfErrors++
-        guarded(() => schedule(Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** failures++)))
+        // Retrying cannot help until the consent on record changes: no timer.
+        if (isAppError(error, 'ERR_CONSENT_REQUIRED')) held = true
+        else guarded(() => schedule(Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** failures++)))
         return
       }
       guarded(() => {
+        held = false
         failures = 0
         // Counted while the batch was on its way: kept for the next one. (Never below 0: a
         // refusal while it was on its way cleared the counter.)
@@ -267,11 +276,12 @@ export function createMonitor(ports: MonitorPorts): Monitor {
           if (answer === 'allowed') attempt(() => ports.log?.(logLine(report)))
         }
         save()
-        if (answer === 'allowed' && timer === undefined) schedule(BATCH_DELAY_MS)
+        if (answer === 'allowed' && timer === undefined && !held) schedule(BATCH_DELAY_MS)
       })
     },
     flushNow,
     consentChanged() {
+      held = false
       if (guarded(consent) === 'allowed') void flushNow()
     },
     clear() {

@@ -30,6 +30,7 @@ import {
   type ReportKind,
   type TextField,
 } from '../../../src/security/monitor/report'
+import { AppError } from '../../../src/security/app-error'
 import * as scrubbing from '../../../src/security/sensitive/scrub'
 import {
   MAX_REPORT_COUNT,
@@ -690,6 +691,49 @@ describe('delivery', () => {
     expect(h.sent).toHaveLength(2)
     expect(h.sent[1].reports.map((r) => r.message)).toEqual(['boom', 'bang'])
     expect(h.pending()).toEqual([])
+  })
+
+  // Security review (data) finding 4: the server refuses reports (ERR_CONSENT_REQUIRED) while it
+  // has no 'agreed' on record; the binding already sent the decision again before giving up.
+  test('a consent refusal keeps the reports but retries on no timer and at no capture; a consent change, flushNow or a new start sends them', async () => {
+    const h = harness()
+    h.answers = [new AppError('ERR_CONSENT_REQUIRED', 'no consent on record')]
+    h.monitor.capture('error', 'boom')
+    await h.advance(BATCH_DELAY_MS)
+    expect(h.sent).toHaveLength(1)
+    // Not lost: still queued and saved. Not retried: no timer, and captures schedule nothing.
+    expect(h.queued()).toEqual(['boom x1'])
+    expect(h.pending()).toEqual([])
+    h.monitor.capture('error', 'bang')
+    expect(h.pending()).toEqual([])
+    await h.advance(RETRY_MAX_MS * 4)
+    expect(h.sent).toHaveLength(1)
+    // The user's consent changed (or the app started again): the queue goes out.
+    h.monitor.consentChanged()
+    await settle()
+    expect(h.sent).toHaveLength(2)
+    expect(h.sent[1].reports.map((r) => r.message)).toEqual(['boom', 'bang'])
+    expect(h.state?.reports).toEqual([])
+    // Delivery is back to normal: the next capture goes after the batching delay.
+    h.monitor.capture('error', 'again')
+    expect(h.pending()).toEqual([BATCH_DELAY_MS])
+
+    const restarted = harness()
+    restarted.answers = [new AppError('ERR_CONSENT_REQUIRED', 'no consent on record')]
+    restarted.monitor.capture('error', 'boom')
+    await restarted.advance(BATCH_DELAY_MS)
+    restarted.start()
+    await restarted.advance(BATCH_DELAY_MS)
+    expect(restarted.sent).toHaveLength(2)
+    expect(restarted.state?.reports).toEqual([])
+    // flushNow (onHide) tries too.
+    const hidden = harness()
+    hidden.answers = [new AppError('ERR_CONSENT_REQUIRED', 'no consent on record')]
+    hidden.monitor.capture('error', 'boom')
+    await hidden.advance(BATCH_DELAY_MS)
+    await hidden.monitor.flushNow()
+    expect(hidden.sent).toHaveLength(2)
+    expect(hidden.state?.reports).toEqual([])
   })
 
   test("reports the server's receipt drops as invalid are not sent again", async () => {
