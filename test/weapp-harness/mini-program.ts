@@ -580,13 +580,18 @@ export class PageHandle {
   /** Wait until `text` is on the page (the build may still be loading data). */
   async waitForText(text: string, timeoutMs = 5000): Promise<void> {
     const started = Date.now()
-    while (!this.text().includes(text)) {
+    for (;;) {
+      const renderStarted = Date.now()
+      const shown = this.text()
+      if (shown.includes(text)) return
       if (Date.now() - started > timeoutMs) {
         throw new Error(
-          `"${text}" did not appear on ${this.route} within ${timeoutMs} ms. It shows: ${this.text()}`,
+          `"${text}" did not appear on ${this.route} within ${timeoutMs} ms. It shows: ${shown}`,
         )
       }
-      await sleep(10)
+      // A long page (the privacy policy) takes a while to render with wcc: wait at least as long
+      // before the next look, so the app keeps half the CPU on a loaded machine.
+      await sleep(Math.max(10, Date.now() - renderStarted))
     }
   }
 

@@ -15,6 +15,10 @@ import { namesIn, technicalNames } from '../policy-technical-names'
 // from the consent dialog, shows every datum of the data inventory, the SDK list, the rights and
 // where to use them; and the inventory stays out of the main package.
 
+// The policy is the longest page: each look renders all of it with WeChat's template compiler.
+// A loaded 2-core machine once took over 30 s for a journey through it.
+jest.setTimeout(90_000)
+
 const POLICY_ROUTE = 'more/pages/privacy-policy/index'
 const COLLECTED_ROUTE = 'more/pages/collected-list/index'
 const SHARING_ROUTE = 'more/pages/sharing-list/index'
