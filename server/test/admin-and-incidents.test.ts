@@ -4,7 +4,13 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { ADMIN_TOKEN_TTL_MS } from '../src/admin'
 import { runIncidentCli } from '../src/incident-cli'
-import { startTestServer, testClock, within, type TestServer } from './test-server'
+import {
+  startTestServer,
+  testClock,
+  within,
+  type TestServer,
+  devAdminPassword,
+} from './test-server'
 
 const clock = testClock('2026-11-25T06:30:00Z')
 let server: TestServer
@@ -12,7 +18,7 @@ let password: string
 
 beforeAll(async () => {
   server = await startTestServer({ clock, env: { ADMIN_LOGINS_PER_MINUTE: '1000' } })
-  password = readFileSync(join(server.settings.dataDir, 'dev-admin-password'), 'utf8').trim()
+  password = devAdminPassword(server)
 }, 60_000)
 afterAll(async () => server?.close())
 

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { runAuditLogCli } from '../src/audit-log-cli'
-import { startTestServer, testClock, type TestServer } from './test-server'
+import { startTestServer, testClock, type TestServer, devAdminPassword } from './test-server'
 
 // Security review (data) finding 2: every answer of /v1/admin/* is audited (success and every
 // refusal, whatever the status), with the client's address and a fingerprint of the admin
@@ -16,7 +14,7 @@ beforeAll(async () => {
     clock,
     env: { ADMIN_LOGINS_PER_MINUTE: '4', RATE_LIMIT_PER_MINUTE: '100000' },
   })
-  password = readFileSync(join(server.settings.dataDir, 'dev-admin-password'), 'utf8').trim()
+  password = devAdminPassword(server)
 }, 60_000)
 afterAll(async () => server?.close())
 

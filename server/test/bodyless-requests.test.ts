@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { SessionResponse } from '../../src/services/api-contract'
-import { startTestServer, testClock, type SignedOptions, type TestServer } from './test-server'
+import {
+  startTestServer,
+  testClock,
+  type SignedOptions,
+  type TestServer,
+  devAdminPassword,
+} from './test-server'
 
 /**
  * Requests without a body, as WeChat sends them. `wx.request` adds `content-type:
@@ -15,7 +19,7 @@ let adminPassword: string
 
 beforeAll(async () => {
   server = await startTestServer({ clock, env: { ADMIN_LOGINS_PER_MINUTE: '1000' } })
-  adminPassword = readFileSync(join(server.settings.dataDir, 'dev-admin-password'), 'utf8').trim()
+  adminPassword = devAdminPassword(server)
 }, 60_000)
 afterAll(async () => server?.close())
 

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
 import type { SessionResponse } from '../../src/services/api-contract'
 import {
@@ -8,6 +6,7 @@ import {
   within,
   type TestResponse,
   type TestServer,
+  devAdminPassword,
 } from './test-server'
 
 /**
@@ -49,7 +48,7 @@ beforeAll(async () => {
     },
   })
   session = await server.signIn('code-edge')
-  const password = readFileSync(join(server.settings.dataDir, 'dev-admin-password'), 'utf8').trim()
+  const password = devAdminPassword(server)
   const login = await server.request('/v1/admin/login', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { ErrorReport, SessionResponse } from '../../src/services/api-contract'
 import { getRow } from '../src/database'
-import { startTestServer, testClock, type TestServer } from './test-server'
+import { startTestServer, testClock, type TestServer, devAdminPassword } from './test-server'
 
 // Security review (data) finding 1: once a user's reports are gone (erasure or withdrawal), no
 // text of theirs is left: not in the error groups an operator reads, not in the bytes of the
@@ -18,7 +17,7 @@ let adminPassword: string
 
 beforeAll(async () => {
   server = await startTestServer({ clock, env: { ADMIN_LOGINS_PER_MINUTE: '1000' } })
-  adminPassword = readFileSync(join(server.settings.dataDir, 'dev-admin-password'), 'utf8').trim()
+  adminPassword = devAdminPassword(server)
 }, 60_000)
 afterAll(async () => server?.close())
 

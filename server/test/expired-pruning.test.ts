@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { ADMIN_TOKEN_TTL_MS } from '../src/admin'
-import { startTestServer, testClock, within } from './test-server'
+import { startTestServer, testClock, within, devAdminPassword } from './test-server'
 
 // Finding 4c of the security review (server/README.md, "Security review findings"): expired
 // sessions and admin tokens used to be deleted only when the same user signed in again.
@@ -14,7 +12,7 @@ test('expired sessions and admin tokens are pruned on a schedule; live ones stay
     env: { SESSION_TTL_SECONDS: '60', EXPIRED_PRUNE_INTERVAL_SECONDS: '1' },
   })
   try {
-    const password = readFileSync(join(server.settings.dataDir, 'dev-admin-password'), 'utf8')
+    const password = devAdminPassword(server)
     const adminLogin = () =>
       server.request('/v1/admin/login', {
         method: 'POST',

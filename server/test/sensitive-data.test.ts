@@ -7,7 +7,7 @@ import type { SessionResponse } from '../../src/services/api-contract'
 import type { HttpClient } from '../src/http-client'
 import { loadSecrets } from '../src/secrets'
 import { readSettings, SettingsError } from '../src/settings'
-import { startTestServer, type TestServer } from './test-server'
+import { startTestServer, type TestServer, devAdminPassword } from './test-server'
 
 // SENSITIVE on the server: WeChat identifiers are stored only as keyed hashes, and the admin
 // password only as a bcrypt hash of cost 10 or more. docs/sensitive-data.md says why.
@@ -130,7 +130,7 @@ describe('the admin password is bcrypt, cost 10 or more', () => {
   test('the development hash (made on first start) is bcrypt, salted, cost >= 10', async () => {
     const server = await startTestServer()
     try {
-      const password = readFileSync(join(server.settings.dataDir, 'dev-admin-password'), 'utf8')
+      const password = devAdminPassword(server)
       const first = loadSecrets(server.settings).adminPasswordHash
       const second = loadSecrets(server.settings).adminPasswordHash
       for (const hash of [first, second]) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -11,6 +11,7 @@ import { SIGNING_HEADERS, stringToSign } from '../../src/security/transport/requ
 import { buildApp } from '../src/app'
 import { UpstreamError, type HttpClient } from '../src/http-client'
 import { openDatabase, type Db } from '../src/database'
+import { DEV_ADMIN_PASSWORD_FILE } from '../src/secrets'
 import { readSettings, type Settings } from '../src/settings'
 import { loadTls } from '../src/tls'
 
@@ -113,6 +114,11 @@ export function signatureHeaders(
     [SIGNING_HEADERS.nonce]: request.nonce,
     [SIGNING_HEADERS.signature]: signature,
   }
+}
+
+/** The admin password the development server made in its data folder on first start. */
+export function devAdminPassword(server: Pick<TestServer, 'settings'>): string {
+  return readFileSync(join(server.settings.dataDir, DEV_ADMIN_PASSWORD_FILE), 'utf8').trim()
 }
 
 /**
