@@ -1,12 +1,11 @@
 import Database from 'libsql'
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { request as httpsRequest } from 'node:https'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { SessionResponse } from '../../src/services/api-contract'
 import { getRow } from '../src/database'
+import { createTestClient } from '../test/test-server'
 import type { GeneratorMessage, RequestSpec, RoundResult } from './load-generator'
 
 /**
@@ -121,29 +120,6 @@ async function stop(proc: ChildProcess): Promise<void> {
   const exited = new Promise((done) => proc.once('exit', done))
   proc.kill('SIGTERM')
   await exited
-}
-
-function signIn(port: number, ca: string): Promise<SessionResponse> {
-  return new Promise((done, fail) => {
-    const body = JSON.stringify({ code: 'bench-user' })
-    const req = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/v1/session',
-        method: 'POST',
-        ca,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = ''
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()))
-        res.on('end', () => done(JSON.parse(text) as SessionResponse))
-      },
-    )
-    req.on('error', fail)
-    req.end(body)
-  })
 }
 
 /** Microseconds per kernel clock tick, the unit of /proc/<pid>/stat's CPU times. */
@@ -279,7 +255,9 @@ async function main(): Promise<void> {
     startGenerator(),
   ])
   const ca = readFileSync(join(dataDir, 'tls', 'dev-cert.pem'), 'utf8')
-  const session = await signIn(port, ca)
+  // Signed in with consent on record: the server keeps error reports only from users whose
+  // latest decision is 'agreed'.
+  const session = await createTestClient({ port, ca }).signInAgreed('bench-user')
   const weatherPath = '/v1/weather?cityId=beijing'
   const fullTarget = { pid: full.pid!, port, ca }
 
