@@ -36,6 +36,7 @@ import { loadSecrets, type ServerSecrets } from './secrets'
 import { securityHeaderOptions, securityHeaders } from './security-headers'
 import { Sessions } from './sessions'
 import type { Settings } from './settings'
+import { TLS_OPTIONS } from './tls'
 import { formatValidationErrors } from './validation-messages'
 import { serveWebBuild } from './web'
 import { devLoginExchange, wechatLoginExchange } from './wechat-login'
@@ -115,6 +116,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ? {
           cert: options.https.cert,
           key: options.https.key,
+          // TLS 1.2+ with forward secrecy and AEAD ciphers only (tls.ts).
+          ...TLS_OPTIONS,
           // Above the server's own URL and header limits, so that it can tell them apart (edge.ts).
           maxHeaderSize: PARSER_MAX_HEAD_BYTES,
           // The whole request, body included, must arrive within REQUEST_TIMEOUT_MS (a body that

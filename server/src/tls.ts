@@ -3,6 +3,29 @@ import { join } from 'node:path'
 import selfsigned from 'selfsigned'
 import type { Settings } from './settings'
 
+/**
+ * What the server offers: TLS 1.2 and 1.3 only, and on TLS 1.2 only key exchanges with forward
+ * secrecy (ECDHE) and AEAD ciphers (AES-GCM, ChaCha20-Poly1305): no CBC suite (LUCKY13 and
+ * friends), no RSA key exchange. WeChat requires TLS 1.2+ and connects with ECDHE-AES-GCM; every
+ * browser of the last decade has these. TLS 1.3's suites are all AEAD and are listed too (Node
+ * takes both kinds in one string). Test: server/test/tls-suites.test.ts.
+ */
+export const TLS_OPTIONS = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256',
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  honorCipherOrder: true,
+} as const
+
 export interface TlsMaterial {
   cert: string
   key: string
