@@ -33,12 +33,7 @@ const report = (message: string): ErrorReport => ({
 
 /** A signed-in user who agreed to the policy and sent one report with `message`. */
 async function userWhoReported(loginCode: string, message: string): Promise<SessionResponse> {
-  const user = await server.signIn(loginCode)
-  const consent = await server.signed(user, '/v1/me/consent', {
-    method: 'POST',
-    body: JSON.stringify({ policyVersion: '2026-11', decision: 'agreed' }),
-  })
-  expect(consent.status).toBe(201)
+  const user = await server.signInAgreed(loginCode)
   const sent = await server.signed(user, '/v1/monitor/errors', {
     method: 'POST',
     body: JSON.stringify({ reports: [report(message)] }),
