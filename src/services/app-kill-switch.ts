@@ -24,10 +24,10 @@ function show(to: 'maintenance' | 'home'): void {
 
 /**
  * Puts the user where the kill switch's state says: the maintenance page while an incident is
- * open or the app is locked, home otherwise. Home calls it when it shows (WeChat gives a page
- * opened by reLaunch a home button, which the maintenance page hides; the H5 navigation bar's
- * cannot be hidden); the maintenance page's 重试 calls it after asking the server, so a page
- * opened by an old link, with no incident, leads home.
+ * open or the app is locked, home otherwise. Every other page calls it when it shows during an
+ * incident (hooks/use-kill-switch-gate.ts: an H5 address, a link, the navigation bar's home
+ * button, which the maintenance page cannot hide on H5); the maintenance page's 重试 calls it
+ * after asking the server, so a page opened by an old link, with no incident, leads home.
  */
 export function followKillSwitch(): void {
   show(killSwitch.state.mode === 'normal' ? 'home' : 'maintenance')
