@@ -238,8 +238,6 @@ test('decline: weather and manual cities without personal data, no location, no 
   await page.locator('#home-privacy-center').click()
   await page.locator('#privacy-consent-status', { hasText: '你未同意隐私政策' }).waitFor()
   await page.locator('#privacy-reconsider').waitFor()
-  // The session card follows once the server has heard the withdrawal and the session is ended
-  // (a moment after the consent card: a CI run read it in between).
   await page.locator('#privacy-session', { hasText: '登录需要你先同意隐私政策。' }).waitFor()
   await expect(page.locator('#privacy-sign-in').count()).resolves.toBe(0)
   await expect(page.locator('#privacy-withdraw').count()).resolves.toBe(0)
